@@ -1,1 +1,3 @@
 //! Helpers for tests that run against the real control plane and the peer tools.
+
+pub mod cluster;
