@@ -1,1 +1,305 @@
-fn main() {}
+//! `seal`: seal Kubernetes Secrets into SealedSecrets, and the offline tools around them.
+
+mod args;
+mod error;
+mod io;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use sealer_core::manifest::{self, Documents, Format};
+use sealer_core::seal::{self, SealOptions, Target};
+use sealer_core::{KeyRing, SealingCert, keys};
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+use args::{Cli, Command, OutputFormat};
+use error::{CliError, CliResult, context};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("seal: {e}");
+            ExitCode::from(u8::try_from(e.code()).unwrap_or(3))
+        }
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        None => cmd_seal(&cli.seal),
+        Some(Command::Raw(a)) => cmd_raw(&a),
+        Some(Command::MergeInto(a)) => cmd_merge_into(&a),
+        Some(Command::Unseal(a)) => cmd_unseal(&a),
+        Some(Command::Reencrypt(a)) => cmd_reencrypt(&a),
+        Some(Command::Validate(a)) => cmd_validate(&a),
+        Some(Command::Keygen(a)) => cmd_keygen(&a),
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "seal", &mut out);
+            io::write_output(None, &out, None)
+        }
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn format_of(f: OutputFormat) -> Format {
+    match f {
+        OutputFormat::Yaml => Format::Yaml,
+        OutputFormat::Json => Format::Json,
+    }
+}
+
+/// Loads the sealing certificate from --cert / SEALER_CERT.
+fn load_cert(cert: &args::CertArgs) -> CliResult<SealingCert> {
+    let Some(source) = cert.cert.as_deref().filter(|s| !s.is_empty()) else {
+        return Err(CliError::Input(
+            "no certificate given: pass --cert FILE|URL or set SEALER_CERT \
+             (fetching it from the cluster needs sealer-controller, which this build does not talk to yet)"
+                .into(),
+        ));
+    };
+    let pem = io::read_cert_source(source)?;
+    SealingCert::from_pem(&pem, now()).map_err(context(source))
+}
+
+/// Loads every key named by --key into one ring.
+fn load_keys(files: &[std::path::PathBuf]) -> CliResult<KeyRing> {
+    let mut ring = KeyRing::default();
+    for file in files {
+        let bytes = io::read_file(file)?;
+        let name = file.display().to_string();
+        ring.extend(keys::load_private_keys(&bytes, &name).map_err(CliError::from)?);
+    }
+    Ok(ring)
+}
+
+fn parse_input(file: Option<&Path>, what: &str) -> CliResult<(Documents, bool)> {
+    let text = io::read_text(file, what)?;
+    let docs = manifest::parse_documents(&text).map_err(context(&io::source_name(file)))?;
+    if docs.is_empty() {
+        return Err(CliError::Input(format!(
+            "{}: no objects found: expected {what}",
+            io::source_name(file)
+        )));
+    }
+    Ok((docs, manifest::is_json(&text)))
+}
+
+/// Renders output objects; wipes them afterwards when they hold plaintext.
+fn emit(objects: Vec<Value>, format: Format, out: Option<&Path>, mode: Option<u32>) -> CliResult {
+    let docs = Documents::new(objects);
+    let collected: Vec<Value> = docs.iter().cloned().collect();
+    let rendered = Zeroizing::new(manifest::render(&collected, format)?);
+    drop(Documents::new(collected));
+    io::write_output(out, rendered.as_bytes(), mode)
+}
+
+fn cmd_seal(a: &args::SealArgs) -> CliResult {
+    let (docs, _) = parse_input(a.io.file.as_deref(), "a Secret manifest (YAML or JSON)")?;
+    let cert = load_cert(&a.cert)?;
+    let opts = SealOptions {
+        scope: a.scope,
+        namespace: a.namespace.clone(),
+        name: a.name.clone(),
+        allow_empty_data: a.allow_empty_data,
+    };
+    if a.name.is_some() && docs.len() > 1 {
+        return Err(CliError::Input(
+            "--name applies to a single Secret, but the input has several".into(),
+        ));
+    }
+    let source = io::source_name(a.io.file.as_deref());
+    let sealed = docs
+        .iter()
+        .map(|d| seal::seal_secret(d, &cert, &opts).map_err(context(&source)))
+        .collect::<CliResult<Vec<_>>>()?;
+    emit(sealed, format_of(a.format), a.io.output.as_deref(), None)
+}
+
+fn cmd_raw(a: &args::RawArgs) -> CliResult {
+    let value = io::read_input(a.from_file.as_deref(), "the value to seal")?;
+    let cert = load_cert(&a.cert)?;
+    let target = Target {
+        scope: a.scope,
+        namespace: a.namespace.clone().unwrap_or_default(),
+        name: a.name.clone().unwrap_or_default(),
+    };
+    let sealed = seal::seal_raw(&cert, &target, &value)?;
+    io::write_output(None, format!("{sealed}\n").as_bytes(), None)
+}
+
+fn cmd_merge_into(a: &args::MergeArgs) -> CliResult {
+    let (secrets, _) = parse_input(a.file.as_deref(), "a Secret manifest (YAML or JSON)")?;
+    if secrets.len() != 1 {
+        return Err(CliError::Input(format!(
+            "merge-into takes exactly one Secret, but the input has {}",
+            secrets.len()
+        )));
+    }
+    let target_name = a.target.display().to_string();
+    let (existing, json) = parse_input(Some(&a.target), "a SealedSecret")?;
+    let [sealed] = existing.iter().collect::<Vec<_>>()[..] else {
+        return Err(CliError::Input(format!(
+            "{target_name}: merge-into needs a file with exactly one SealedSecret, but it has {}",
+            existing.len()
+        )));
+    };
+    let cert = load_cert(&a.cert)?;
+    let secret = secrets
+        .iter()
+        .next()
+        .ok_or_else(|| CliError::Internal("no Secret".into()))?;
+    let merged = seal::merge_into(sealed, secret, &cert).map_err(context(&target_name))?;
+    let format = if json { Format::Json } else { Format::Yaml };
+    let rendered = manifest::render(&[merged], format)?;
+    io::write_atomic(&a.target, rendered.as_bytes(), None)
+}
+
+fn sealed_docs<'a>(docs: &'a Documents, source: &str) -> CliResult<Vec<&'a Value>> {
+    docs.iter()
+        .map(|d| {
+            if seal::is_sealed_secret(d) {
+                Ok(d)
+            } else {
+                Err(CliError::Input(format!(
+                    "{source}: {} is a {}, not a SealedSecret",
+                    manifest::display_name(d),
+                    manifest::kind(d).unwrap_or("object without kind")
+                )))
+            }
+        })
+        .collect()
+}
+
+fn cmd_unseal(a: &args::UnsealArgs) -> CliResult {
+    let (docs, _) = parse_input(a.io.file.as_deref(), "a SealedSecret manifest")?;
+    let source = io::source_name(a.io.file.as_deref());
+    let sealed = sealed_docs(&docs, &source)?;
+    let ring = load_keys(&a.keys.keys)?;
+    let mut secrets = Vec::new();
+    for s in sealed {
+        let ns = a.namespace.as_deref();
+        let target = seal::sealed_target(s, ns).map_err(context(&source))?;
+        let opened = seal::open_all(s, &ring, ns).map_err(context(&source))?;
+        let secret = seal::unsealed_secret(s, &target, opened).map_err(|e| {
+            CliError::Input(format!(
+                "{source}: SealedSecret {}: {e}",
+                manifest::display_name(s)
+            ))
+        });
+        match secret {
+            Ok(v) => secrets.push(v),
+            Err(e) => {
+                drop(Documents::new(secrets));
+                return Err(e);
+            }
+        }
+    }
+    emit(
+        secrets,
+        format_of(a.format),
+        a.io.output.as_deref(),
+        Some(0o600),
+    )
+}
+
+fn cmd_reencrypt(a: &args::ReencryptArgs) -> CliResult {
+    let (docs, json) = parse_input(a.io.file.as_deref(), "a SealedSecret manifest")?;
+    let source = io::source_name(a.io.file.as_deref());
+    let sealed = sealed_docs(&docs, &source)?;
+    let ring = load_keys(&a.keys.keys)?;
+    let cert = load_cert(&a.cert)?;
+    let out = sealed
+        .into_iter()
+        .map(|s| {
+            seal::reencrypt(s, &ring, &cert, a.namespace.as_deref()).map_err(|e| {
+                CliError::Input(format!(
+                    "{source}: SealedSecret {}: {e}",
+                    manifest::display_name(s)
+                ))
+            })
+        })
+        .collect::<CliResult<Vec<_>>>()?;
+    let format = a
+        .format
+        .map(format_of)
+        .unwrap_or(if json { Format::Json } else { Format::Yaml });
+    let rendered = manifest::render(&out, format)?;
+    io::write_output(a.io.output.as_deref(), rendered.as_bytes(), None)
+}
+
+fn cmd_validate(a: &args::ValidateArgs) -> CliResult {
+    let (docs, _) = parse_input(a.file.as_deref(), "a SealedSecret manifest")?;
+    let source = io::source_name(a.file.as_deref());
+    let sealed = sealed_docs(&docs, &source)?;
+    let ring = load_keys(&a.keys.keys)?;
+    let mut report = String::new();
+    let mut failed = 0usize;
+    for s in sealed {
+        let who = manifest::display_name(s);
+        let opened = seal::open_all(s, &ring, a.namespace.as_deref()).map_err(context(&source))?;
+        if opened.failures.is_empty() {
+            let keys: std::collections::BTreeSet<String> = opened
+                .opened_with
+                .values()
+                .filter_map(|i| ring.keys().get(*i))
+                .map(|k| {
+                    k.name()
+                        .map_or_else(|| seal::short_fingerprint(&k.fingerprint()), str::to_owned)
+                })
+                .collect();
+            report.push_str(&format!(
+                "ok    {who}: {} value(s) open (key: {})\n",
+                opened.values.len(),
+                keys.into_iter().collect::<Vec<_>>().join(", ")
+            ));
+        } else {
+            failed += 1;
+            for (key, e) in &opened.failures {
+                report.push_str(&format!("FAIL  {who}: {key}: {e}\n"));
+            }
+        }
+    }
+    io::write_output(None, report.as_bytes(), None)?;
+    if failed > 0 {
+        return Err(CliError::Failed(format!(
+            "{failed} SealedSecret(s) have values that do not open with the given keys"
+        )));
+    }
+    Ok(())
+}
+
+fn cmd_keygen(a: &args::KeygenArgs) -> CliResult {
+    if a.key_out == a.cert_out {
+        return Err(CliError::Input(
+            "--key-out and --cert-out must be different files".into(),
+        ));
+    }
+    for path in [&a.key_out, &a.cert_out] {
+        if path.exists() && !a.force {
+            return Err(CliError::Input(format!(
+                "{} already exists: choose another path or pass --force to overwrite it",
+                path.display()
+            )));
+        }
+    }
+    let generated = keys::generate_key(a.bits, a.days, now())?;
+    io::write_atomic(&a.key_out, generated.key_pem.as_bytes(), Some(0o600))?;
+    io::write_atomic(&a.cert_out, generated.cert_pem.as_bytes(), Some(0o644))?;
+    eprintln!(
+        "wrote {} (private, keep it secret) and {} (fingerprint {})",
+        a.key_out.display(),
+        a.cert_out.display(),
+        seal::short_fingerprint(&generated.key.fingerprint())
+    );
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! Command-line flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sealer_core::Scope;
+
+/// Turn Kubernetes Secrets into SealedSecrets that are safe to commit.
+///
+/// With no subcommand, seals every Secret read from stdin (or -f) into a SealedSecret
+/// (Bitnami Sealed Secrets compatible) and prints it.
+#[derive(Debug, Parser)]
+#[command(name = "seal", version, args_conflicts_with_subcommands = true)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 validation failed, 2 usage or input error, 3 internal error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub seal: SealArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Where the input comes from and the output goes.
+#[derive(Debug, Args, Clone)]
+pub struct IoArgs {
+    /// Read from FILE instead of stdin.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Write to FILE (atomically) instead of stdout.
+    #[arg(short = 'w', long = "output-file", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// The certificate to seal with.
+#[derive(Debug, Args, Clone)]
+pub struct CertArgs {
+    /// Certificate (or public key) PEM to seal with: a file or an http(s) URL.
+    #[arg(long, value_name = "FILE|URL", env = "SEALER_CERT")]
+    pub cert: Option<String>,
+}
+
+/// Output format of manifests.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    Yaml,
+    Json,
+}
+
+/// Flags of the default command (seal Secrets).
+#[derive(Debug, Args, Clone)]
+pub struct SealArgs {
+    #[command(flatten)]
+    pub io: IoArgs,
+    #[command(flatten)]
+    pub cert: CertArgs,
+    /// Scope: strict (name and namespace), namespace-wide, or cluster-wide. Default: the
+    /// Secret's scope annotations, else strict.
+    #[arg(long, value_parser = parse_scope)]
+    pub scope: Option<Scope>,
+    /// Namespace for Secrets that have none.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Name for a Secret that has none.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long = "format", value_enum, default_value = "yaml")]
+    pub format: OutputFormat,
+    /// Seal a Secret that has no values instead of refusing it.
+    #[arg(long)]
+    pub allow_empty_data: bool,
+}
+
+fn parse_bits(s: &str) -> Result<usize, String> {
+    match s {
+        "2048" | "3072" | "4096" | "8192" => s.parse().map_err(|_| "not a number".to_owned()),
+        _ => Err("use 2048, 3072, 4096 or 8192".into()),
+    }
+}
+
+fn parse_scope(s: &str) -> Result<Scope, String> {
+    s.parse()
+}
+
+/// Private keys for offline operations.
+#[derive(Debug, Args, Clone)]
+pub struct KeyArgs {
+    /// Private key file: PEM (PKCS#1 or PKCS#8), or key Secrets / a List as printed by
+    /// `kubectl get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml`.
+    /// Repeat for several files.
+    #[arg(long = "key", value_name = "FILE", required = true)]
+    pub keys: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Seal one value, for hand-assembled manifests; prints its base64.
+    Raw(RawArgs),
+    /// Seal the input Secret's values into an existing SealedSecret file, in place.
+    MergeInto(MergeArgs),
+    /// Offline recovery: decrypt SealedSecrets with private keys and print the Secrets.
+    Unseal(UnsealArgs),
+    /// Re-seal SealedSecrets for a new certificate, keeping scope and template.
+    Reencrypt(ReencryptArgs),
+    /// Check that every value of the SealedSecrets opens with the given keys.
+    Validate(ValidateArgs),
+    /// Generate a sealing key and certificate in the controller's format.
+    Keygen(KeygenArgs),
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RawArgs {
+    #[command(flatten)]
+    pub cert: CertArgs,
+    /// Scope of the value.
+    #[arg(long, value_parser = parse_scope, default_value = "strict")]
+    pub scope: Scope,
+    /// Namespace the value is bound to (strict and namespace-wide).
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Name the value is bound to (strict).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the value from FILE (byte for byte) instead of stdin.
+    #[arg(long, value_name = "FILE")]
+    pub from_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The SealedSecret file to update (YAML or JSON; its format is kept).
+    pub target: PathBuf,
+    /// Read the Secret from FILE instead of stdin.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub cert: CertArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UnsealArgs {
+    #[command(flatten)]
+    pub io: IoArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// Namespace for SealedSecrets that have none.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Output format.
+    #[arg(short = 'o', long = "format", value_enum, default_value = "yaml")]
+    pub format: OutputFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ReencryptArgs {
+    #[command(flatten)]
+    pub io: IoArgs,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    #[command(flatten)]
+    pub cert: CertArgs,
+    /// Namespace for SealedSecrets that have none.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Output format (default: the input's).
+    #[arg(short = 'o', long = "format", value_enum)]
+    pub format: Option<OutputFormat>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Read from FILE instead of stdin.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+    /// Namespace for SealedSecrets that have none.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Where to write the private key (PKCS#1 PEM, mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub key_out: PathBuf,
+    /// Where to write the certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub cert_out: PathBuf,
+    /// Key size in bits.
+    #[arg(long, default_value_t = 4096, value_parser = parse_bits)]
+    pub bits: usize,
+    /// Certificate validity in days.
+    #[arg(long, default_value_t = 3650, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub days: u32,
+    /// Overwrite existing files.
+    #[arg(long)]
+    pub force: bool,
+}

@@ -1,0 +1,301 @@
+//! Reading and writing Kubernetes manifests: YAML streams, concatenated JSON, `List`s.
+//!
+//! Documents are held as `serde_json::Value` so that fields this crate does not know
+//! survive a round trip. Parsed input may hold plaintext, so [`Documents`] wipes every
+//! string it holds when dropped.
+
+use serde_json::{Map, Value};
+use zeroize::Zeroize;
+
+use crate::error::{Error, Result};
+
+/// API version of SealedSecret objects.
+pub const SEALED_SECRET_API_VERSION: &str = "bitnami.com/v1alpha1";
+/// Kind of SealedSecret objects.
+pub const SEALED_SECRET_KIND: &str = "SealedSecret";
+
+/// Parsed documents of one input, `List`s already flattened. Every string is wiped
+/// when this is dropped.
+#[derive(Default)]
+pub struct Documents(Vec<Value>);
+
+impl std::fmt::Debug for Documents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Documents({} objects)", self.0.len())
+    }
+}
+
+impl Documents {
+    /// Wraps already-parsed objects.
+    pub fn new(docs: Vec<Value>) -> Self {
+        Self(docs)
+    }
+    /// The objects, in input order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Value> {
+        self.0.iter()
+    }
+    /// Number of objects.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Drop for Documents {
+    fn drop(&mut self) {
+        for doc in &mut self.0 {
+            wipe(doc);
+        }
+    }
+}
+
+/// Overwrites every string inside `value` with zeros (keys are names, not secrets).
+pub fn wipe(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        _ => {}
+    }
+}
+
+/// Whether the input is JSON (its first non-blank character opens an object or array).
+pub fn is_json(text: &str) -> bool {
+    matches!(
+        text.trim_start_matches('\u{feff}')
+            .trim_start()
+            .chars()
+            .next(),
+        Some('{' | '[')
+    )
+}
+
+/// Parses a YAML stream (`---` separated), concatenated JSON objects, or a JSON array;
+/// flattens `List` objects into their items and drops empty documents.
+pub fn parse_documents(text: &str) -> Result<Documents> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut raw = Documents::default();
+    if is_json(text) {
+        for item in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
+            let item = item.map_err(|e| {
+                Error::Parse(format!(
+                    "invalid JSON at line {} column {}",
+                    e.line(),
+                    e.column()
+                ))
+            })?;
+            match item {
+                Value::Array(items) => raw.0.extend(items),
+                other => raw.0.push(other),
+            }
+        }
+    } else {
+        let mut options = serde_saphyr::options::Options::default();
+        options.with_snippet = false;
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+                // Only the location and the parser's own words: never the input text.
+                let location = e
+                    .location()
+                    .map(|l| format!(" at line {} column {}", l.line(), l.column()))
+                    .unwrap_or_default();
+                Error::Parse(format!("invalid YAML{location}: {}", yaml_reason(&e)))
+            })?;
+        raw.0.extend(docs);
+    }
+    let mut out = Documents::default();
+    for (index, doc) in std::mem::take(&mut raw.0).into_iter().enumerate() {
+        flatten(doc, index + 1, &mut out.0)?;
+    }
+    Ok(out)
+}
+
+/// A short reason from a YAML error, cut before any quoted input.
+fn yaml_reason(e: &serde_saphyr::Error) -> String {
+    let full = e.without_snippet().to_string();
+    let first = full.lines().next().unwrap_or("syntax error");
+    // The location is reported separately.
+    let first = first.split(" at line ").next().unwrap_or(first);
+    // Parser messages describe structure; drop anything after a quote to be sure no
+    // scalar from the input reaches the terminal.
+    let cut = first.split(['"', '\'', '`']).next().unwrap_or(first).trim();
+    let cut = cut.trim_end_matches([':', ',']).trim();
+    if cut.is_empty() {
+        "syntax error".into()
+    } else {
+        cut.to_owned()
+    }
+}
+
+fn flatten(doc: Value, index: usize, out: &mut Vec<Value>) -> Result<()> {
+    match doc {
+        Value::Null => Ok(()),
+        Value::Object(mut map) => {
+            let is_list = map
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List"))
+                && map.get("items").is_some_and(Value::is_array);
+            if is_list {
+                if let Some(Value::Array(items)) = map.remove("items") {
+                    for item in items {
+                        flatten(item, index, out)?;
+                    }
+                }
+                let mut rest = Value::Object(map);
+                wipe(&mut rest);
+                Ok(())
+            } else {
+                out.push(Value::Object(map));
+                Ok(())
+            }
+        }
+        mut other => {
+            wipe(&mut other);
+            Err(Error::Parse(format!(
+                "document {index} is not a Kubernetes object (expected a mapping with apiVersion and kind)"
+            )))
+        }
+    }
+}
+
+/// The object's `kind`, if it is a string.
+pub fn kind(doc: &Value) -> Option<&str> {
+    doc.get("kind").and_then(Value::as_str)
+}
+
+/// A string field of `metadata`, if present and non-empty.
+pub fn meta_str<'a>(doc: &'a Value, field: &str) -> Option<&'a str> {
+    doc.get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+}
+
+/// An annotation of the object, if present.
+pub fn annotation<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
+    doc.get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(key))
+        .and_then(Value::as_str)
+}
+
+/// `namespace/name` (or just the name) for messages.
+pub fn display_name(doc: &Value) -> String {
+    match (meta_str(doc, "namespace"), meta_str(doc, "name")) {
+        (Some(ns), Some(n)) => format!("{ns}/{n}"),
+        (None, Some(n)) => n.to_owned(),
+        (Some(ns), None) => format!("{ns}/<no name>"),
+        (None, None) => "<no name>".to_owned(),
+    }
+}
+
+/// The `metadata` map of an object, created if missing.
+pub fn metadata_mut(doc: &mut Value) -> Option<&mut Map<String, Value>> {
+    let obj = doc.as_object_mut()?;
+    obj.entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+}
+
+/// Long base64 values stay on one plain line (folded scalars confuse people and some
+/// tools); multi-line strings still use literal blocks.
+fn yaml_options() -> serde_saphyr::SerializerOptions {
+    let mut options = serde_saphyr::SerializerOptions::default();
+    options.folded_wrap_chars = usize::MAX;
+    options
+}
+
+/// Output format of manifests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// YAML documents separated by `---`.
+    Yaml,
+    /// Pretty JSON objects, one after another.
+    Json,
+}
+
+/// Renders objects in `format`: YAML as a `---` separated stream, JSON as pretty objects
+/// one after another (what `kubectl apply -f` accepts for both).
+pub fn render(docs: &[Value], format: Format) -> Result<String> {
+    let mut out = String::new();
+    for (i, doc) in docs.iter().enumerate() {
+        match format {
+            Format::Yaml => {
+                if i > 0 {
+                    out.push_str("---\n");
+                }
+                let text = serde_saphyr::to_string_with_options(doc, yaml_options())
+                    .map_err(|_| Error::Crypto("rendering YAML"))?;
+                out.push_str(&text);
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            Format::Json => {
+                let text = serde_json::to_string_pretty(doc)
+                    .map_err(|_| Error::Crypto("rendering JSON"))?;
+                out.push_str(&text);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_stream_and_list_are_flattened() {
+        let docs = parse_documents(
+            "---\napiVersion: v1\nkind: Secret\nmetadata: {name: a}\n---\n\n---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secret, metadata: {name: b}}\n- {apiVersion: v1, kind: Secret, metadata: {name: c}}\n",
+        )
+        .unwrap();
+        let names: Vec<_> = docs.iter().map(|d| meta_str(d, "name").unwrap()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn concatenated_json_objects_are_read() {
+        let docs = parse_documents(
+            "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"a\"}}\n{\"kind\":\"Secret\",\"metadata\":{\"name\":\"b\"}}",
+        )
+        .unwrap();
+        assert_eq!(docs.len(), 2);
+    }
+
+    #[test]
+    fn bom_and_crlf_are_accepted() {
+        let docs =
+            parse_documents("\u{feff}apiVersion: v1\r\nkind: Secret\r\nmetadata:\r\n  name: a\r\n")
+                .unwrap();
+        assert_eq!(meta_str(docs.iter().next().unwrap(), "name"), Some("a"));
+    }
+
+    #[test]
+    fn yaml_errors_never_echo_the_input() {
+        let err = parse_documents("kind: Secret\nstringData:\n  password: \"hunter2\n  x: [")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.starts_with("cannot parse input: invalid YAML"), "{err}");
+    }
+
+    #[test]
+    fn a_scalar_document_is_refused() {
+        let err = parse_documents("just text").unwrap_err().to_string();
+        assert!(err.contains("not a Kubernetes object"), "{err}");
+    }
+
+    #[test]
+    fn wipe_clears_every_string() {
+        let mut v = serde_json::json!({"a": "secret", "b": ["x", {"c": "y"}]});
+        wipe(&mut v);
+        assert_eq!(v, serde_json::json!({"a": "", "b": ["", {"c": ""}]}));
+    }
+}

@@ -1,0 +1,191 @@
+//! The one place RSA happens. Encryption and decryption run on aws-lc-rs (constant-time,
+//! blinded private operations); the `rsa` crate only converts key encodings that aws-lc-rs
+//! does not read (PKCS#1 private and public keys).
+//!
+//! Swapping the backend means changing this file only.
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rsa::{
+    KeySize, OAEP_SHA256_MGF1SHA256, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
+    PrivateDecryptingKey, PublicEncryptingKey,
+};
+use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPrivateKey};
+use rsa::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// Smallest modulus accepted, in bits. Upstream uses 4096; 2048 keys exist in the wild.
+pub(crate) const MIN_BITS: usize = 2048;
+
+/// An RSA public key ready for OAEP-SHA256 encryption.
+pub(crate) struct RsaPublic {
+    key: OaepPublicEncryptingKey,
+    spki_der: Vec<u8>,
+}
+
+impl RsaPublic {
+    /// From a DER SubjectPublicKeyInfo.
+    pub(crate) fn from_spki_der(der: &[u8]) -> Result<Self> {
+        let public = PublicEncryptingKey::from_der(der).map_err(|_| {
+            Error::Certificate(format!(
+                "the public key is not a usable RSA key (RSA of at least {MIN_BITS} bits is required)"
+            ))
+        })?;
+        Self::from_aws(public)
+    }
+
+    /// From a DER PKCS#1 RSAPublicKey (PEM label `RSA PUBLIC KEY`).
+    pub(crate) fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
+        let key = rsa::PublicKey::from_pkcs1_der(der)
+            .map_err(|_| Error::Certificate("the RSA PUBLIC KEY block is malformed".into()))?;
+        let spki = key
+            .to_public_key_der()
+            .map_err(|_| Error::Certificate("the RSA PUBLIC KEY block is malformed".into()))?;
+        Self::from_spki_der(spki.as_bytes())
+    }
+
+    fn from_aws(public: PublicEncryptingKey) -> Result<Self> {
+        if public.key_size_bits() < MIN_BITS {
+            return Err(Error::Certificate(format!(
+                "the RSA key has {} bits; at least {MIN_BITS} are required",
+                public.key_size_bits()
+            )));
+        }
+        let spki_der = public
+            .as_der()
+            .map_err(|_| Error::Crypto("encoding a public key"))?
+            .as_ref()
+            .to_vec();
+        let key = OaepPublicEncryptingKey::new(public)
+            .map_err(|_| Error::Crypto("preparing RSA-OAEP encryption"))?;
+        Ok(Self { key, spki_der })
+    }
+
+    /// RSA-OAEP(SHA-256, MGF1-SHA-256) encryption under `label`.
+    pub(crate) fn encrypt(&self, label: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; self.key.ciphertext_size()];
+        let len = self
+            .key
+            .encrypt(&OAEP_SHA256_MGF1SHA256, plaintext, &mut out, Some(label))
+            .map_err(|_| Error::Crypto("RSA-OAEP encryption"))?
+            .len();
+        out.truncate(len);
+        Ok(out)
+    }
+
+    /// Modulus size in bits.
+    pub(crate) fn bits(&self) -> usize {
+        self.key.key_size_bits()
+    }
+
+    /// SHA-256 of the DER SubjectPublicKeyInfo, lowercase hex: the key's fingerprint.
+    pub(crate) fn fingerprint(&self) -> String {
+        hex::encode(Sha256::digest(&self.spki_der))
+    }
+
+    /// DER SubjectPublicKeyInfo.
+    pub(crate) fn spki_der(&self) -> &[u8] {
+        &self.spki_der
+    }
+}
+
+/// A freshly generated key with the encodings its caller needs; both are wiped on drop.
+pub(crate) struct GeneratedRsa {
+    pub(crate) key: RsaPrivate,
+    pub(crate) pkcs8_der: Zeroizing<Vec<u8>>,
+    pub(crate) pkcs1_pem: Zeroizing<String>,
+}
+
+/// An RSA private key ready for OAEP-SHA256 decryption. Holds no copy of the key bytes
+/// outside aws-lc (which frees and clears them itself).
+pub(crate) struct RsaPrivate {
+    key: OaepPrivateDecryptingKey,
+    public: RsaPublic,
+}
+
+impl RsaPrivate {
+    /// From DER PKCS#8 PrivateKeyInfo.
+    pub(crate) fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
+        let key = PrivateDecryptingKey::from_pkcs8(der).map_err(|_| {
+            Error::Key(format!(
+                "the private key is not a usable RSA key (RSA of at least {MIN_BITS} bits is required)"
+            ))
+        })?;
+        Self::from_aws(key)
+    }
+
+    /// From DER PKCS#1 RSAPrivateKey (PEM label `RSA PRIVATE KEY`, the controller's format).
+    pub(crate) fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
+        let key = rsa::PrivateKey::from_pkcs1_der(der)
+            .map_err(|_| Error::Key("the RSA PRIVATE KEY block is malformed".into()))?;
+        let pkcs8 = key
+            .to_pkcs8_der()
+            .map_err(|_| Error::Key("the RSA PRIVATE KEY block is malformed".into()))?;
+        Self::from_pkcs8_der(pkcs8.as_bytes())
+    }
+
+    /// A fresh key of `bits` bits. Returns the key, its PKCS#8 DER (to sign a certificate
+    /// with) and its PKCS#1 PEM (the controller's storage format).
+    pub(crate) fn generate(bits: usize) -> Result<GeneratedRsa> {
+        let size = match bits {
+            2048 => KeySize::Rsa2048,
+            3072 => KeySize::Rsa3072,
+            4096 => KeySize::Rsa4096,
+            8192 => KeySize::Rsa8192,
+            other => {
+                return Err(Error::Invalid(format!(
+                    "unsupported key size {other}: use 2048, 3072, 4096 or 8192"
+                )));
+            }
+        };
+        let key = PrivateDecryptingKey::generate(size)
+            .map_err(|_| Error::Crypto("generating an RSA key"))?;
+        let pkcs8 = key
+            .as_der()
+            .map_err(|_| Error::Crypto("encoding a generated key"))?;
+        let pem = rsa::PrivateKey::from_pkcs8_der(pkcs8.as_ref())
+            .map_err(|_| Error::Crypto("encoding a generated key"))?
+            .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
+            .map_err(|_| Error::Crypto("encoding a generated key"))?;
+        let pkcs1_pem = Zeroizing::new(pem.as_str().to_owned());
+        let pkcs8_der = Zeroizing::new(pkcs8.as_ref().to_vec());
+        Ok(GeneratedRsa {
+            key: Self::from_aws(key)?,
+            pkcs8_der,
+            pkcs1_pem,
+        })
+    }
+
+    fn from_aws(key: PrivateDecryptingKey) -> Result<Self> {
+        if key.key_size_bits() < MIN_BITS {
+            return Err(Error::Key(format!(
+                "the RSA key has {} bits; at least {MIN_BITS} are required",
+                key.key_size_bits()
+            )));
+        }
+        let public = RsaPublic::from_aws(key.public_key())?;
+        let key = OaepPrivateDecryptingKey::new(key)
+            .map_err(|_| Error::Crypto("preparing RSA-OAEP decryption"))?;
+        Ok(Self { key, public })
+    }
+
+    /// RSA-OAEP decryption under `label`. `None` for any failure: callers must not be
+    /// able to tell a wrong label from a wrong key or a damaged ciphertext.
+    pub(crate) fn decrypt(&self, label: &[u8], ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+        let mut out = Zeroizing::new(vec![0u8; self.key.min_output_size()]);
+        let len = self
+            .key
+            .decrypt(&OAEP_SHA256_MGF1SHA256, ciphertext, &mut out, Some(label))
+            .ok()?
+            .len();
+        out.truncate(len);
+        Some(out)
+    }
+
+    /// The matching public key.
+    pub(crate) fn public(&self) -> &RsaPublic {
+        &self.public
+    }
+}

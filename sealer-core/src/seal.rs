@@ -1,0 +1,576 @@
+//! The operations on whole objects: seal a Secret, seal one raw value, merge into an
+//! existing SealedSecret, unseal, re-encrypt and validate.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Map, Value, json};
+use zeroize::Zeroizing;
+
+use crate::cert::SealingCert;
+use crate::error::{Error, Result};
+use crate::keys::KeyRing;
+use crate::manifest::{self, SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND};
+use crate::scope::{ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE, Scope};
+use crate::value::SealedValue;
+
+/// Annotation recording the fingerprint(s) of the certificate(s) that sealed the values,
+/// so "which key sealed this?" has an answer without trying every key.
+pub const ANNOTATION_SEALED_WITH: &str = "sealer.dev/sealed-with";
+/// Annotation that `kubectl apply` leaves on objects; it holds the whole object,
+/// plaintext included, and must never be copied into a template.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// Metadata fields the API server sets; they never belong in a template.
+const SERVER_FIELDS: &[&str] = &[
+    "uid",
+    "resourceVersion",
+    "creationTimestamp",
+    "managedFields",
+    "ownerReferences",
+    "generation",
+    "selfLink",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+];
+
+/// Plaintext values by key, wiped on drop.
+pub type Values = BTreeMap<String, Zeroizing<Vec<u8>>>;
+
+/// What `seal` may fill in or override.
+#[derive(Clone, Debug, Default)]
+pub struct SealOptions {
+    /// Scope to seal with; `None` takes it from the Secret's annotations (strict if none).
+    pub scope: Option<Scope>,
+    /// Namespace to use when the Secret has none.
+    pub namespace: Option<String>,
+    /// Name to use when the Secret has none.
+    pub name: Option<String>,
+    /// Seal a Secret with no values instead of refusing it.
+    pub allow_empty_data: bool,
+}
+
+/// Short fingerprint used in the [`ANNOTATION_SEALED_WITH`] annotation.
+pub fn short_fingerprint(full: &str) -> String {
+    format!("sha256:{}", &full[..full.len().min(16)])
+}
+
+fn fill(
+    field: &str,
+    from_doc: Option<&str>,
+    given: Option<&str>,
+    what: &str,
+    flag: &str,
+) -> Result<Option<String>> {
+    match (from_doc, given) {
+        (Some(a), Some(b)) if a != b => Err(Error::Invalid(format!(
+            "{what} says {field} `{a}` but {flag} says `{b}`: drop {flag} or make them agree"
+        ))),
+        (Some(a), _) => Ok(Some(a.to_owned())),
+        (None, b) => Ok(b.map(str::to_owned)),
+    }
+}
+
+/// The values of a Secret: `data` (base64-decoded) then `stringData`, which wins.
+pub fn secret_values(secret: &Value) -> Result<Values> {
+    let who = manifest::display_name(secret);
+    let mut values = Values::new();
+    if let Some(data) = secret.get("data").filter(|d| !d.is_null()) {
+        let data = data.as_object().ok_or_else(|| {
+            Error::Invalid(format!(
+                "Secret {who}: `data` must be a map of key to base64 value"
+            ))
+        })?;
+        for (key, v) in data {
+            let text = match v {
+                Value::String(s) => s.as_str(),
+                Value::Null => "",
+                _ => {
+                    return Err(Error::Invalid(format!(
+                        "Secret {who}: data key `{key}` must be a base64 string"
+                    )));
+                }
+            };
+            let compact: Zeroizing<String> =
+                Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
+            let bytes = STANDARD
+                .decode(compact.as_bytes())
+                .map_err(|_| Error::BadBase64 {
+                    secret: who.clone(),
+                    key: key.clone(),
+                })?;
+            values.insert(key.clone(), Zeroizing::new(bytes));
+        }
+    }
+    if let Some(string_data) = secret.get("stringData").filter(|d| !d.is_null()) {
+        let string_data = string_data.as_object().ok_or_else(|| {
+            Error::Invalid(format!(
+                "Secret {who}: `stringData` must be a map of key to string"
+            ))
+        })?;
+        for (key, v) in string_data {
+            let bytes = match v {
+                Value::String(s) => s.as_bytes().to_vec(),
+                Value::Null => Vec::new(),
+                _ => {
+                    return Err(Error::Invalid(format!(
+                        "Secret {who}: stringData key `{key}` must be a string: quote the value"
+                    )));
+                }
+            };
+            values.insert(key.clone(), Zeroizing::new(bytes));
+        }
+    }
+    Ok(values)
+}
+
+/// The target of a seal: where values will be bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Scope of the values.
+    pub scope: Scope,
+    /// Namespace (empty only for cluster-wide objects with no namespace).
+    pub namespace: String,
+    /// Name of the object.
+    pub name: String,
+}
+
+impl Target {
+    /// The OAEP label of this target.
+    pub fn label(&self) -> Vec<u8> {
+        self.scope.label(&self.namespace, &self.name)
+    }
+}
+
+/// Refuses a name or namespace that YAML read as something other than a string
+/// (`namespace: y` is a boolean in YAML 1.1, as Kubernetes reads it).
+fn require_string_meta(doc: &Value) -> Result<()> {
+    for field in ["name", "namespace"] {
+        match doc.get("metadata").and_then(|m| m.get(field)) {
+            None | Some(Value::String(_)) | Some(Value::Null) => {}
+            Some(_) => {
+                return Err(Error::Invalid(format!(
+                    "metadata.{field} is not a string (YAML reads values such as y, no, 0123 as booleans or numbers): quote it"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn require_secret(doc: &Value) -> Result<()> {
+    require_string_meta(doc)?;
+    match manifest::kind(doc) {
+        Some("Secret") => Ok(()),
+        Some(SEALED_SECRET_KIND) => Err(Error::WrongKind(format!(
+            "{} is already a SealedSecret: use `seal reencrypt` to re-seal it or `seal merge-into` to add values",
+            manifest::display_name(doc)
+        ))),
+        Some(other) => Err(Error::WrongKind(format!(
+            "{} is a {other}, not a Secret: seal only takes Secret manifests",
+            manifest::display_name(doc)
+        ))),
+        None => Err(Error::WrongKind(
+            "an object has no `kind`: seal only takes Secret manifests (kind: Secret)".into(),
+        )),
+    }
+}
+
+/// Seals a Secret manifest into a SealedSecret object.
+pub fn seal_secret(secret: &Value, cert: &SealingCert, opts: &SealOptions) -> Result<Value> {
+    require_secret(secret)?;
+    let name = fill(
+        "name",
+        manifest::meta_str(secret, "name"),
+        opts.name.as_deref(),
+        "the Secret",
+        "--name",
+    )?
+    .ok_or_else(|| {
+        Error::Invalid("a Secret has no metadata.name: add one or pass --name".into())
+    })?;
+    let namespace = fill(
+        "namespace",
+        manifest::meta_str(secret, "namespace"),
+        opts.namespace.as_deref(),
+        &format!("Secret {name}"),
+        "-n",
+    )?;
+    let scope = opts
+        .scope
+        .unwrap_or_else(|| Scope::from_annotations(|k| manifest::annotation(secret, k)));
+    if scope.needs_namespace() && namespace.is_none() {
+        return Err(Error::Invalid(format!(
+            "Secret {name} has no namespace, which {scope} scope needs: add metadata.namespace or pass -n NAMESPACE"
+        )));
+    }
+    let values = secret_values(secret)?;
+    if values.is_empty() && !opts.allow_empty_data {
+        return Err(Error::Invalid(format!(
+            "Secret {name} has no data or stringData: add values, or pass --allow-empty-data to seal it anyway"
+        )));
+    }
+    let target = Target {
+        scope,
+        namespace: namespace.clone().unwrap_or_default(),
+        name: name.clone(),
+    };
+    let encrypted = seal_values(&values, &target, cert)?;
+
+    let mut template_meta = secret
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for field in SERVER_FIELDS {
+        template_meta.remove(*field);
+    }
+    if let Some(Value::Object(ann)) = template_meta.get_mut("annotations") {
+        if let Some(mut v) = ann.remove(LAST_APPLIED) {
+            manifest::wipe(&mut v);
+        }
+        if ann.is_empty() {
+            template_meta.remove("annotations");
+        }
+    }
+    template_meta.insert("name".into(), json!(name));
+    if let Some(ns) = &namespace {
+        template_meta.insert("namespace".into(), json!(ns));
+    }
+    let mut template = Map::new();
+    template.insert("metadata".into(), Value::Object(template_meta));
+    for field in ["type", "immutable"] {
+        if let Some(v) = secret.get(field).filter(|v| !v.is_null()) {
+            template.insert(field.into(), v.clone());
+        }
+    }
+
+    let mut meta = Map::new();
+    meta.insert("name".into(), json!(name));
+    if let Some(ns) = &namespace {
+        meta.insert("namespace".into(), json!(ns));
+    }
+    let mut annotations = Map::new();
+    if let Some((k, v)) = scope.annotation() {
+        annotations.insert(k.into(), json!(v));
+    }
+    annotations.insert(
+        ANNOTATION_SEALED_WITH.into(),
+        json!(short_fingerprint(&cert.fingerprint())),
+    );
+    meta.insert("annotations".into(), Value::Object(annotations));
+
+    Ok(json!({
+        "apiVersion": SEALED_SECRET_API_VERSION,
+        "kind": SEALED_SECRET_KIND,
+        "metadata": meta,
+        "spec": {
+            "encryptedData": encrypted,
+            "template": template,
+        },
+    }))
+}
+
+/// Seals every value for `target`, keys sorted.
+pub fn seal_values(
+    values: &Values,
+    target: &Target,
+    cert: &SealingCert,
+) -> Result<Map<String, Value>> {
+    let label = target.label();
+    let mut out = Map::new();
+    for (key, value) in values {
+        let sealed = crate::value::SealedValue::seal_with(cert, &label, value)?;
+        out.insert(key.clone(), json!(sealed.to_base64()));
+    }
+    Ok(out)
+}
+
+/// Seals one raw value (`seal raw`).
+pub fn seal_raw(cert: &SealingCert, target: &Target, plaintext: &[u8]) -> Result<String> {
+    if target.scope.needs_namespace() && target.namespace.is_empty() {
+        return Err(Error::Invalid(format!(
+            "{} scope needs a namespace: pass --namespace NAMESPACE",
+            target.scope
+        )));
+    }
+    if target.scope.needs_name() && target.name.is_empty() {
+        return Err(Error::Invalid(
+            "strict scope needs a name: pass --name NAME (or choose --scope namespace-wide)".into(),
+        ));
+    }
+    Ok(SealedValue::seal_with(cert, &target.label(), plaintext)?.to_base64())
+}
+
+/// The target a SealedSecret's values are bound to: its own name and namespace, and the
+/// scope stated by its OUTER annotations (never the template's: CVE-2026-22728).
+/// `namespace` fills in a missing namespace.
+pub fn sealed_target(sealed: &Value, namespace: Option<&str>) -> Result<Target> {
+    require_sealed(sealed)?;
+    let name = manifest::meta_str(sealed, "name")
+        .ok_or_else(|| Error::Invalid("the SealedSecret has no metadata.name".into()))?;
+    let scope = Scope::from_annotations(|k| manifest::annotation(sealed, k));
+    let ns = fill(
+        "namespace",
+        manifest::meta_str(sealed, "namespace"),
+        namespace,
+        &format!("SealedSecret {name}"),
+        "-n",
+    )?;
+    if scope.needs_namespace() && ns.is_none() {
+        return Err(Error::Invalid(format!(
+            "SealedSecret {name} has no namespace, which its {scope} scope needs: pass -n NAMESPACE"
+        )));
+    }
+    Ok(Target {
+        scope,
+        namespace: ns.unwrap_or_default(),
+        name: name.to_owned(),
+    })
+}
+
+fn require_sealed(doc: &Value) -> Result<()> {
+    require_string_meta(doc)?;
+    match manifest::kind(doc) {
+        Some(SEALED_SECRET_KIND) => Ok(()),
+        Some("Secret") => Err(Error::WrongKind(format!(
+            "{} is a plaintext Secret, not a SealedSecret: seal it with `seal` first",
+            manifest::display_name(doc)
+        ))),
+        Some(other) => Err(Error::WrongKind(format!(
+            "{} is a {other}, not a SealedSecret",
+            manifest::display_name(doc)
+        ))),
+        None => Err(Error::WrongKind(
+            "an object has no `kind`: expected a SealedSecret".into(),
+        )),
+    }
+}
+
+fn encrypted_data(sealed: &Value) -> Result<Map<String, Value>> {
+    match sealed.get("spec").and_then(|s| s.get("encryptedData")) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(_) => Err(Error::Invalid(
+            "spec.encryptedData must be a map of key to sealed value".into(),
+        )),
+    }
+}
+
+fn add_sealed_with(sealed: &mut Value, fingerprint: &str, replace: bool) {
+    let short = short_fingerprint(fingerprint);
+    let Some(meta) = manifest::metadata_mut(sealed) else {
+        return;
+    };
+    let ann = meta
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !ann.is_object() {
+        *ann = Value::Object(Map::new());
+    }
+    let Some(ann) = ann.as_object_mut() else {
+        return;
+    };
+    let current = ann
+        .get(ANNOTATION_SEALED_WITH)
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let merged = if replace || current.is_empty() {
+        short
+    } else if current.split(',').any(|f| f == short) {
+        current.to_owned()
+    } else {
+        format!("{current},{short}")
+    };
+    ann.insert(ANNOTATION_SEALED_WITH.into(), json!(merged));
+}
+
+/// Seals the values of `secret` into the existing SealedSecret `sealed` (name, namespace
+/// and scope come from `sealed`). Every other value and field is left as it was.
+pub fn merge_into(sealed: &Value, secret: &Value, cert: &SealingCert) -> Result<Value> {
+    require_secret(secret)?;
+    let target = sealed_target(sealed, None)?;
+    let values = secret_values(secret)?;
+    if values.is_empty() {
+        return Err(Error::Invalid(
+            "the input Secret has no data or stringData: nothing to merge".into(),
+        ));
+    }
+    let sealed_new = seal_values(&values, &target, cert)?;
+    let mut out = sealed.clone();
+    let spec = out
+        .as_object_mut()
+        .and_then(|o| o.entry("spec").or_insert_with(|| json!({})).as_object_mut())
+        .ok_or_else(|| Error::Invalid("the SealedSecret's spec is not a map".into()))?;
+    let data = spec.entry("encryptedData").or_insert_with(|| json!({}));
+    if data.is_null() {
+        *data = json!({});
+    }
+    let data = data.as_object_mut().ok_or_else(|| {
+        Error::Invalid("spec.encryptedData must be a map of key to sealed value".into())
+    })?;
+    for (k, v) in sealed_new {
+        data.insert(k, v);
+    }
+    add_sealed_with(&mut out, &cert.fingerprint(), false);
+    Ok(out)
+}
+
+/// The outcome of opening every value of a SealedSecret.
+pub struct Opened {
+    /// Plaintext by key (wiped on drop).
+    pub values: Values,
+    /// Index (in the key ring) of the key that opened each value.
+    pub opened_with: BTreeMap<String, usize>,
+    /// Keys that could not be opened, with the reason (safe to print).
+    pub failures: Vec<(String, Error)>,
+}
+
+/// Tries to open every value of `sealed`, including a legacy `spec.data` blob (whose
+/// values are reported under their own keys). Never stops at the first failure.
+pub fn open_all(sealed: &Value, keys: &KeyRing, namespace: Option<&str>) -> Result<Opened> {
+    let target = sealed_target(sealed, namespace)?;
+    let label = target.label();
+    let mut opened = Opened {
+        values: Values::new(),
+        opened_with: BTreeMap::new(),
+        failures: Vec::new(),
+    };
+    for (key, v) in encrypted_data(sealed)? {
+        let result = v
+            .as_str()
+            .ok_or_else(|| Error::MalformedValue {
+                key: key.clone(),
+                reason: "it is not a string".into(),
+            })
+            .and_then(|text| SealedValue::parse(text, &key))
+            .and_then(|value| keys.open(&value, &label, &key));
+        match result {
+            Ok((plain, idx)) => {
+                opened.values.insert(key.clone(), plain);
+                opened.opened_with.insert(key, idx);
+            }
+            Err(e) => opened.failures.push((key, e)),
+        }
+    }
+    if let Some(legacy) = sealed
+        .get("spec")
+        .and_then(|s| s.get("data"))
+        .filter(|d| !d.is_null())
+    {
+        open_legacy(legacy, keys, &label, &mut opened);
+    }
+    Ok(opened)
+}
+
+/// Legacy `spec.data`: one sealed blob holding a whole Secret as JSON.
+fn open_legacy(legacy: &Value, keys: &KeyRing, label: &[u8], opened: &mut Opened) {
+    const NAME: &str = "spec.data";
+    let result = legacy
+        .as_str()
+        .ok_or_else(|| Error::MalformedValue {
+            key: NAME.into(),
+            reason: "it is not a string".into(),
+        })
+        .and_then(|text| SealedValue::parse(text, NAME))
+        .and_then(|value| keys.open(&value, label, NAME))
+        .and_then(|(plain, idx)| {
+            let mut inner: Value =
+                serde_json::from_slice(&plain).map_err(|_| Error::MalformedValue {
+                    key: NAME.into(),
+                    reason: "it does not hold a Secret as JSON".into(),
+                })?;
+            let values = secret_values(&inner);
+            manifest::wipe(&mut inner);
+            Ok((values?, idx))
+        });
+    match result {
+        Ok((values, idx)) => {
+            for (k, v) in values {
+                opened.opened_with.entry(k.clone()).or_insert(idx);
+                opened.values.entry(k).or_insert(v);
+            }
+        }
+        Err(e) => opened.failures.push((NAME.into(), e)),
+    }
+}
+
+/// Turns opened values into the Secret a controller would produce (without owner
+/// references). All values must have opened. The returned object holds plaintext: wipe it
+/// (see [`manifest::wipe`]) once written.
+pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Result<Value> {
+    if let Some((_, e)) = opened.failures.into_iter().next() {
+        return Err(e);
+    }
+    let template = sealed.get("spec").and_then(|s| s.get("template"));
+    if template
+        .and_then(|t| t.get("data"))
+        .and_then(Value::as_object)
+        .is_some_and(|d| !d.is_empty())
+    {
+        return Err(Error::Invalid(
+            "spec.template.data (templated values) cannot be rendered yet: this SealedSecret needs the controller"
+                .into(),
+        ));
+    }
+    let mut meta = template
+        .and_then(|t| t.get("metadata"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    meta.insert("name".into(), json!(target.name));
+    if target.namespace.is_empty() {
+        meta.remove("namespace");
+    } else {
+        meta.insert("namespace".into(), json!(target.namespace));
+    }
+    let mut secret = Map::new();
+    secret.insert("apiVersion".into(), json!("v1"));
+    secret.insert("kind".into(), json!("Secret"));
+    secret.insert("metadata".into(), Value::Object(meta));
+    for field in ["type", "immutable"] {
+        if let Some(v) = template.and_then(|t| t.get(field)).filter(|v| !v.is_null()) {
+            secret.insert(field.into(), v.clone());
+        }
+    }
+    let data: Map<String, Value> = opened
+        .values
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(STANDARD.encode(v.as_slice()))))
+        .collect();
+    secret.insert("data".into(), Value::Object(data));
+    Ok(Value::Object(secret))
+}
+
+/// Re-seals every value of `sealed` with `cert`, keeping scope, name, namespace, template
+/// (labels, annotations, `template.data`) and every other field. A legacy `spec.data` is
+/// converted into `encryptedData` entries. All values must open, or nothing changes.
+pub fn reencrypt(
+    sealed: &Value,
+    keys: &KeyRing,
+    cert: &SealingCert,
+    namespace: Option<&str>,
+) -> Result<Value> {
+    let target = sealed_target(sealed, namespace)?;
+    let opened = open_all(sealed, keys, namespace)?;
+    if let Some((_, e)) = opened.failures.into_iter().next() {
+        return Err(e);
+    }
+    let resealed = seal_values(&opened.values, &target, cert)?;
+    let mut out = sealed.clone();
+    if let Some(spec) = out.get_mut("spec").and_then(Value::as_object_mut) {
+        spec.remove("data");
+        spec.insert("encryptedData".into(), Value::Object(resealed));
+    }
+    add_sealed_with(&mut out, &cert.fingerprint(), true);
+    Ok(out)
+}
+
+/// Whether `doc` is a SealedSecret (by kind).
+pub fn is_sealed_secret(doc: &Value) -> bool {
+    manifest::kind(doc) == Some(SEALED_SECRET_KIND)
+}
+
+/// Both scope annotations, for callers that list them.
+pub const SCOPE_ANNOTATIONS: [&str; 2] = [ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE];
