@@ -1,0 +1,450 @@
+//! The `seal` binary end to end: exact output and error messages, exit codes, files.
+// Tests fail by panicking; unwrap is the assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+const SECRET: &str = "apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: prod
+  labels:
+    app: db
+type: Opaque
+data:
+  user: YWRtaW4=
+stringData:
+  password: hunter2
+";
+
+struct Fixture {
+    dir: PathBuf,
+}
+
+impl Fixture {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+    fn key(&self) -> String {
+        self.path("key.pem").display().to_string()
+    }
+    fn cert(&self) -> String {
+        self.path("cert.pem").display().to_string()
+    }
+}
+
+/// One 2048-bit key pair per test binary, made by `seal keygen` itself.
+fn fx() -> &'static Fixture {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        for (k, c) in [("key.pem", "cert.pem"), ("key2.pem", "cert2.pem")] {
+            let out = seal(
+                &[
+                    "keygen",
+                    "--bits",
+                    "2048",
+                    "--key-out",
+                    dir.join(k).to_str().unwrap(),
+                    "--cert-out",
+                    dir.join(c).to_str().unwrap(),
+                ],
+                "",
+            );
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+        let expired = sealer_core::keys::generate_key(2048, 1, 1_600_000_000).unwrap();
+        std::fs::write(dir.join("expired.pem"), expired.cert_pem).unwrap();
+        Fixture { dir }
+    })
+}
+
+fn seal(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seal"))
+        .args(args)
+        .env_remove("SEALER_CERT")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    // A command may exit before reading stdin (bad flags): a closed pipe is fine here.
+    let _ = input.write_all(stdin.as_bytes());
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+/// Seals SECRET-like input with the fixture certificate and returns the YAML.
+fn sealed(input: &str) -> String {
+    let out = seal(&["--cert", &fx().cert()], input);
+    assert!(out.status.success(), "{}", stderr(&out));
+    stdout(&out)
+}
+
+#[test]
+fn sealing_then_unsealing_prints_the_original_secret() {
+    let sealed = sealed(SECRET);
+    assert!(!sealed.contains("hunter2"));
+    let out = seal(&["unseal", "--key", &fx().key()], &sealed);
+    assert_eq!(stderr(&out), "");
+    assert_eq!(
+        stdout(&out),
+        "apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+  namespace: prod
+  labels:
+    app: db
+type: Opaque
+data:
+  password: aHVudGVyMg==
+  user: YWRtaW4=
+"
+    );
+}
+
+#[test]
+fn sealed_output_has_the_bitnami_shape() {
+    let text = sealed(SECRET);
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.by_ref().take(8).collect();
+    assert_eq!(
+        head,
+        [
+            "apiVersion: bitnami.com/v1alpha1",
+            "kind: SealedSecret",
+            "metadata:",
+            "  name: db",
+            "  namespace: prod",
+            "  annotations:",
+            head[6],
+            "spec:",
+        ]
+    );
+    assert!(head[6].starts_with("    sealer.dev/sealed-with: sha256:"));
+    let rest: Vec<&str> = lines.collect();
+    assert_eq!(rest[0], "  encryptedData:");
+    assert!(rest[1].starts_with("    password: AQ"), "{}", rest[1]);
+    assert!(rest[2].starts_with("    user: AQ"));
+    assert_eq!(
+        rest[3..].join("\n"),
+        "  template:\n    metadata:\n      name: db\n      namespace: prod\n      labels:\n        app: db\n    type: Opaque"
+    );
+}
+
+#[test]
+fn a_stream_of_secrets_becomes_a_stream_of_sealed_secrets() {
+    let input = format!("{SECRET}---\n{}", SECRET.replace("name: db", "name: db2"));
+    let text = sealed(&input);
+    assert_eq!(text.matches("kind: SealedSecret").count(), 2);
+    assert_eq!(text.matches("\n---\n").count(), 1);
+    let out = seal(&["unseal", "--key", &fx().key(), "-o", "json"], &text);
+    let json = stdout(&out);
+    assert_eq!(json.matches("\"kind\": \"Secret\"").count(), 2);
+}
+
+#[test]
+fn json_input_and_output_work() {
+    let input = r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a","namespace":"b"},"stringData":{"k":"v"}}"#;
+    let out = seal(&["--cert", &fx().cert(), "-o", "json"], input);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["kind"], "SealedSecret");
+    assert!(
+        v["spec"]["encryptedData"]["k"]
+            .as_str()
+            .unwrap()
+            .starts_with("AQ"),
+        "2048-bit keys give AQ"
+    );
+}
+
+#[test]
+fn raw_values_unseal_inside_a_hand_made_sealed_secret() {
+    let cert = fx().cert();
+    let out = seal(
+        &[
+            "raw",
+            "--cert",
+            &cert,
+            "--scope",
+            "namespace-wide",
+            "-n",
+            "team",
+        ],
+        "s3cr3t",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let value = stdout(&out);
+    let manifest = format!(
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata:\n  name: anything\n  namespace: team\n  annotations:\n    sealedsecrets.bitnami.com/namespace-wide: \"true\"\nspec:\n  encryptedData:\n    token: {}",
+        value.trim()
+    );
+    let out = seal(&["unseal", "--key", &fx().key()], &manifest);
+    assert!(stdout(&out).contains("token: czNjcjN0"), "{}", stderr(&out));
+}
+
+#[test]
+fn merge_into_updates_one_value_and_keeps_the_others_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.json");
+    let out = seal(&["--cert", &fx().cert(), "-o", "json"], SECRET);
+    std::fs::write(&file, stdout(&out)).unwrap();
+    let before: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let update =
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: changed}\n";
+    let out = seal(
+        &["merge-into", file.to_str().unwrap(), "--cert", &fx().cert()],
+        update,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.trim_start().starts_with('{'), "the file stays JSON");
+    let after: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let (b, a) = (
+        &before["spec"]["encryptedData"],
+        &after["spec"]["encryptedData"],
+    );
+    assert_eq!(a["user"], b["user"]);
+    assert_ne!(a["password"], b["password"]);
+    let out = seal(
+        &["unseal", "--key", &fx().key(), "-f", file.to_str().unwrap()],
+        "",
+    );
+    assert!(stdout(&out).contains("password: Y2hhbmdlZA=="));
+}
+
+#[test]
+fn fail_merge_into_leaves_the_file_untouched_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.yaml");
+    let original = sealed(SECRET);
+    std::fs::write(&file, &original).unwrap();
+    let out = seal(
+        &[
+            "merge-into",
+            file.to_str().unwrap(),
+            "--cert",
+            &fx().path("expired.pem").display().to_string(),
+        ],
+        SECRET,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "no temp file left behind");
+}
+
+#[test]
+fn reencrypt_moves_values_to_the_new_certificate() {
+    let old = sealed(SECRET);
+    let cert2 = fx().path("cert2.pem").display().to_string();
+    let out = seal(&["reencrypt", "--key", &fx().key(), "--cert", &cert2], &old);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let new = stdout(&out);
+    let key2 = fx().path("key2.pem").display().to_string();
+    let ok = seal(&["validate", "--key", &key2], &new);
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    assert!(stdout(&ok).starts_with("ok    prod/db: 2 value(s) open (key: sha256:"));
+    let stale = seal(&["validate", "--key", &fx().key()], &new);
+    assert_eq!(stale.status.code(), Some(1));
+    assert_eq!(
+        stdout(&stale),
+        "FAIL  prod/db: password: no key could decrypt value `password` (wrong key, wrong name/namespace/scope, or tampered value)\n\
+         FAIL  prod/db: user: no key could decrypt value `user` (wrong key, wrong name/namespace/scope, or tampered value)\n"
+    );
+    assert_eq!(
+        stderr(&stale),
+        "seal: 1 SealedSecret(s) have values that do not open with the given keys\n"
+    );
+}
+
+#[test]
+fn keygen_writes_a_private_key_readable_only_by_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(fx().path("key.pem"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let out = seal(
+        &[
+            "keygen",
+            "--key-out",
+            &fx().key(),
+            "--cert-out",
+            "/tmp/x.pem",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("already exists: choose another path or pass --force"));
+}
+
+/// Every bad input: exit 2, nothing on stdout, one line on stderr, no plaintext.
+#[test]
+fn fail_bad_inputs_get_one_clear_line_and_exit_2() {
+    let cert = fx().cert();
+    let expired = fx().path("expired.pem").display().to_string();
+    let ec = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ec-cert.pem");
+    let ec = ec.display().to_string();
+    let key = fx().key();
+    let sealed_ok = sealed(SECRET);
+    // 344 base64 characters = 258 bytes: the length prefix and the RSA block, no GCM part.
+    let truncated: String = sealed_ok
+        .lines()
+        .map(|l| match l.strip_prefix("    password: ") {
+            Some(v) => format!("    password: {}\n", &v[..344]),
+            None => format!("{l}\n"),
+        })
+        .collect();
+    let foreign_key = fx().path("key2.pem").display().to_string();
+    let cases: Vec<(Vec<&str>, String, &str)> = vec![
+        (
+            vec!["--cert", &cert],
+            "kind: Secret\nstringData: {password: \"hunter2\n".into(),
+            "seal: stdin: cannot parse input: invalid YAML at line 2 column 24: unclosed quote\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {password: hunter2}\n"
+                .into(),
+            "seal: stdin: c is a ConfigMap, not a Secret: seal only takes Secret manifests\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            "kind: Secret\nmetadata: {namespace: x}\nstringData: {password: hunter2}\n".into(),
+            "seal: stdin: a Secret has no metadata.name: add one or pass --name\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            "kind: Secret\nmetadata: {name: a}\nstringData: {password: hunter2}\n".into(),
+            "seal: stdin: Secret a has no namespace, which strict scope needs: add metadata.namespace or pass -n NAMESPACE\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            "kind: Secret\nmetadata: {name: a, namespace: b}\n".into(),
+            "seal: stdin: Secret a has no data or stringData: add values, or pass --allow-empty-data to seal it anyway\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            "kind: Secret\nmetadata: {name: a, namespace: b}\ndata: {password: hunter2!}\n".into(),
+            "seal: stdin: Secret b/a: data key `password` is not valid base64: fix the value or move it to stringData\n",
+        ),
+        (
+            vec!["--cert", &expired],
+            SECRET.into(),
+            "seal: PATH: the certificate expired on 2020-09-14T12:26:40Z: fetch the current one with `seal fetch-cert`\n",
+        ),
+        (
+            vec!["--cert", &ec],
+            SECRET.into(),
+            "seal: PATH: the certificate's key is not RSA (algorithm 1.2.840.10045.2.1): sealing needs the controller's RSA certificate\n",
+        ),
+        (
+            vec!["--cert", "/nonexistent/cert.pem"],
+            SECRET.into(),
+            "seal: cannot read /nonexistent/cert.pem: no such file\n",
+        ),
+        (
+            vec![],
+            SECRET.into(),
+            "seal: no certificate given: pass --cert FILE|URL or set SEALER_CERT (fetching it from the cluster needs sealer-controller, which this build does not talk to yet)\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            "".into(),
+            "seal: stdin: input is empty: expected a Secret manifest (YAML or JSON)\n",
+        ),
+        (
+            vec!["unseal", "--key", &key],
+            truncated,
+            "seal: stdin: SealedSecret prod/db: value `password` is not a sealed value: it is truncated\n",
+        ),
+        (
+            vec!["unseal", "--key", &foreign_key],
+            sealed_ok.clone(),
+            "seal: stdin: SealedSecret prod/db: no key could decrypt value `password` (wrong key, wrong name/namespace/scope, or tampered value)\n",
+        ),
+        (
+            vec!["unseal", "--key", &cert],
+            sealed_ok.clone(),
+            "seal: PATH holds no private key: pass a PEM private key, or key Secrets from `kubectl get secret -n <controller-namespace> -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml`\n",
+        ),
+        (
+            vec!["unseal", "--key", &key],
+            SECRET.into(),
+            "seal: stdin: prod/db is a Secret, not a SealedSecret\n",
+        ),
+        (
+            vec!["raw", "--cert", &cert, "-n", "x"],
+            "hunter2".into(),
+            "seal: strict scope needs a name: pass --name NAME (or choose --scope namespace-wide)\n",
+        ),
+    ];
+    for (args, input, expected) in cases {
+        let out = seal(&args, &input);
+        let err = stderr(&out);
+        let path = args
+            .iter()
+            .find(|a| a.ends_with(".pem"))
+            .copied()
+            .unwrap_or("");
+        let expected = expected.replace("PATH", path);
+        assert_eq!(err, expected, "args {args:?}");
+        assert_eq!(out.status.code(), Some(2), "args {args:?}");
+        assert!(
+            out.stdout.is_empty(),
+            "args {args:?}: stdout must stay empty"
+        );
+        assert!(!err.contains("hunter2"), "plaintext leaked: {err}");
+    }
+}
+
+#[test]
+fn fail_no_output_file_is_left_behind_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_file = dir.path().join("out.yaml");
+    let out = seal(
+        &["--cert", &fx().cert(), "-w", out_file.to_str().unwrap()],
+        &format!("{SECRET}---\nkind: ConfigMap\nmetadata: {{name: c}}\n"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = seal(&["--scope", "wide"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("unknown scope `wide`: use strict, namespace-wide or cluster-wide")
+    );
+}
+
+#[test]
+fn a_closed_stdout_is_not_an_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_seal"))
+        .args(["completions", "bash"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
