@@ -95,6 +95,10 @@ pub fn parse_documents(text: &str) -> Result<Documents> {
     } else {
         let mut options = serde_saphyr::options::Options::default();
         options.with_snippet = false;
+        // YAML 1.2 reading of scalars: `namespace: n` is the string "n" (not false) and
+        // `0123` stays "0123"; only true/false are booleans. Duplicate keys stay errors.
+        options.strict_booleans = true;
+        options.leading_zero_numbers_as_strings = true;
         let docs: Vec<Value> =
             serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
                 // Only the location and the parser's own words: never the input text.
@@ -284,6 +288,23 @@ mod tests {
             .to_string();
         assert!(!err.contains("hunter2"), "{err}");
         assert!(err.starts_with("cannot parse input: invalid YAML"), "{err}");
+    }
+
+    #[test]
+    fn yaml_1_1_boolean_spellings_stay_strings() {
+        let docs =
+            parse_documents("metadata: {name: n, namespace: y}\nstringData: {a: no, b: 0123}\n")
+                .unwrap();
+        let d = docs.iter().next().unwrap();
+        assert_eq!(d["metadata"]["name"], "n");
+        assert_eq!(d["metadata"]["namespace"], "y");
+        assert_eq!(d["stringData"]["a"], "no");
+        assert_eq!(d["stringData"]["b"], "0123");
+    }
+
+    #[test]
+    fn duplicate_keys_are_an_error() {
+        assert!(parse_documents("kind: Secret\nkind: ConfigMap\n").is_err());
     }
 
     #[test]
