@@ -448,3 +448,46 @@ fn a_closed_stdout_is_not_an_error() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+#[test]
+fn the_certificate_can_come_from_an_http_url() {
+    use std::io::{BufRead, BufReader};
+    use std::net::TcpListener;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let pem = std::fs::read(fx().path("cert.pem")).unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request_line = String::new();
+        BufReader::new(&stream)
+            .read_line(&mut request_line)
+            .unwrap();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/x-pem-file\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            pem.len()
+        );
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&pem).unwrap();
+        request_line
+    });
+    let url = format!("http://127.0.0.1:{port}/v1/cert.pem");
+    let out = seal(&["--cert", &url], SECRET);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.join().unwrap(), "GET /v1/cert.pem HTTP/1.1\r\n");
+    let opened = seal(&["validate", "--key", &fx().key()], &stdout(&out));
+    assert_eq!(opened.status.code(), Some(0));
+}
+
+#[test]
+fn fail_an_unreachable_certificate_url_is_a_clear_error() {
+    // Port 9 (discard) on loopback: nothing listens there in the test environment.
+    let out = seal(&["--cert", "http://127.0.0.1:9/v1/cert.pem"], SECRET);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(
+            "seal: cannot fetch the certificate from http://127.0.0.1:9/v1/cert.pem: "
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
