@@ -85,6 +85,22 @@ impl PrivateKey {
         ))
     }
 
+    /// HMAC-SHA256 of `message` under a secret derived from this private key. Only a
+    /// holder of the key can make or check such a tag.
+    pub fn authenticate(&self, message: &[u8]) -> [u8; 32] {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, self.rsa.derived_secret());
+        let tag = aws_lc_rs::hmac::sign(&key, message);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
+    /// Constant-time check of a tag made by [`PrivateKey::authenticate`].
+    pub fn verify_tag(&self, message: &[u8], tag: &[u8]) -> bool {
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, self.rsa.derived_secret());
+        aws_lc_rs::hmac::verify(&key, message, tag).is_ok()
+    }
+
     /// Opens one sealed value with this key, `None` on any failure.
     pub fn open(&self, value: &SealedValue, label: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
         value.open(&self.rsa, label)

@@ -6,6 +6,7 @@
 //! never appear in an error message.
 
 pub mod cert;
+pub mod digest;
 pub mod error;
 pub mod keys;
 pub mod manifest;

@@ -103,17 +103,35 @@ pub(crate) struct GeneratedRsa {
 pub(crate) struct RsaPrivate {
     key: OaepPrivateDecryptingKey,
     public: RsaPublic,
+    /// A secret derived from the private key (SHA-256 over a domain tag and the PKCS#1
+    /// DER), used to authenticate digests of what the key unsealed. Wiped on drop.
+    derived_secret: Zeroizing<[u8; 32]>,
+}
+
+/// Domain tag of [`RsaPrivate::derived_secret`].
+const DERIVED_SECRET_TAG: &[u8] = b"sealer.dev/derived-secret/v1\0";
+
+fn derive_secret(pkcs1_der: &[u8]) -> Zeroizing<[u8; 32]> {
+    let mut h = Sha256::new();
+    h.update(DERIVED_SECRET_TAG);
+    h.update(pkcs1_der);
+    Zeroizing::new(h.finalize().into())
 }
 
 impl RsaPrivate {
     /// From DER PKCS#8 PrivateKeyInfo.
     pub(crate) fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
-        let key = PrivateDecryptingKey::from_pkcs8(der).map_err(|_| {
+        let unusable = || {
             Error::Key(format!(
                 "the private key is not a usable RSA key (RSA of at least {MIN_BITS} bits is required)"
             ))
-        })?;
-        Self::from_aws(key)
+        };
+        let key = PrivateDecryptingKey::from_pkcs8(der).map_err(|_| unusable())?;
+        let pkcs1 = rsa::PrivateKey::from_pkcs8_der(der)
+            .map_err(|_| unusable())?
+            .to_pkcs1_der()
+            .map_err(|_| unusable())?;
+        Self::from_aws(key, derive_secret(pkcs1.as_bytes()))
     }
 
     /// From DER PKCS#1 RSAPrivateKey (PEM label `RSA PRIVATE KEY`, the controller's format).
@@ -123,7 +141,12 @@ impl RsaPrivate {
         let pkcs8 = key
             .to_pkcs8_der()
             .map_err(|_| Error::Key("the RSA PRIVATE KEY block is malformed".into()))?;
-        Self::from_pkcs8_der(pkcs8.as_bytes())
+        let aws = PrivateDecryptingKey::from_pkcs8(pkcs8.as_bytes()).map_err(|_| {
+            Error::Key(format!(
+                "the private key is not a usable RSA key (RSA of at least {MIN_BITS} bits is required)"
+            ))
+        })?;
+        Self::from_aws(aws, derive_secret(der))
     }
 
     /// A fresh key of `bits` bits. Returns the key, its PKCS#8 DER (to sign a certificate
@@ -145,20 +168,25 @@ impl RsaPrivate {
         let pkcs8 = key
             .as_der()
             .map_err(|_| Error::Crypto("encoding a generated key"))?;
-        let pem = rsa::PrivateKey::from_pkcs8_der(pkcs8.as_ref())
-            .map_err(|_| Error::Crypto("encoding a generated key"))?
+        let parsed = rsa::PrivateKey::from_pkcs8_der(pkcs8.as_ref())
+            .map_err(|_| Error::Crypto("encoding a generated key"))?;
+        let pem = parsed
             .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
             .map_err(|_| Error::Crypto("encoding a generated key"))?;
+        let pkcs1 = parsed
+            .to_pkcs1_der()
+            .map_err(|_| Error::Crypto("encoding a generated key"))?;
+        let secret = derive_secret(pkcs1.as_bytes());
         let pkcs1_pem = Zeroizing::new(pem.as_str().to_owned());
         let pkcs8_der = Zeroizing::new(pkcs8.as_ref().to_vec());
         Ok(GeneratedRsa {
-            key: Self::from_aws(key)?,
+            key: Self::from_aws(key, secret)?,
             pkcs8_der,
             pkcs1_pem,
         })
     }
 
-    fn from_aws(key: PrivateDecryptingKey) -> Result<Self> {
+    fn from_aws(key: PrivateDecryptingKey, derived_secret: Zeroizing<[u8; 32]>) -> Result<Self> {
         if key.key_size_bits() < MIN_BITS {
             return Err(Error::Key(format!(
                 "the RSA key has {} bits; at least {MIN_BITS} are required",
@@ -168,7 +196,16 @@ impl RsaPrivate {
         let public = RsaPublic::from_aws(key.public_key())?;
         let key = OaepPrivateDecryptingKey::new(key)
             .map_err(|_| Error::Crypto("preparing RSA-OAEP decryption"))?;
-        Ok(Self { key, public })
+        Ok(Self {
+            key,
+            public,
+            derived_secret,
+        })
+    }
+
+    /// The key's derived secret (see the field's documentation).
+    pub(crate) fn derived_secret(&self) -> &[u8; 32] {
+        &self.derived_secret
     }
 
     /// RSA-OAEP decryption under `label`. `None` for any failure: callers must not be
