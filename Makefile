@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: help demo test lint unit build peers cluster-up cluster-down smoke-bitnami bench bench-seal bench-unseal vectors
+.PHONY: crd help demo test lint unit build peers cluster-up cluster-down smoke-bitnami bench bench-seal bench-unseal vectors
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -45,3 +45,6 @@ bench-unseal: ## per-value unseal vs openssl speed rsa4096
 
 vectors: ## regenerate the frozen interop vectors (needs the peers)
 	tests/vectors/generate
+
+crd: ## regenerate the SealedSecret CRD from the controller's types
+	cargo run -q -p sealer-controller -- crd > charts/sealer-controller/crds/sealedsecrets.bitnami.com.yaml

@@ -123,7 +123,13 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Read a CRD from a YAML file (such as [`fixture`]`("sealedsecret-crd.yaml")`).
+/// The SealedSecret CRD generated from the controller's types (committed in the chart).
+pub fn sealedsecret_crd() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../charts/sealer-controller/crds/sealedsecrets.bitnami.com.yaml")
+}
+
+/// Read a CRD from a YAML file (such as [`sealedsecret_crd`]).
 ///
 /// # Panics
 ///

@@ -22,7 +22,7 @@ fn sealedsecret_resource() -> ApiResource {
 #[tokio::test]
 async fn sealedsecret_crd_becomes_established_and_accepts_objects() {
     let client = cluster::client().await;
-    let crd = cluster::read_crd(&cluster::fixture("sealedsecret-crd.yaml"));
+    let crd = cluster::read_crd(&cluster::sealedsecret_crd());
     let applied = cluster::apply_crd(&client, &crd).await;
     assert_eq!(
         applied.metadata.name.as_deref(),
@@ -88,7 +88,7 @@ async fn sealedsecret_crd_becomes_established_and_accepts_objects() {
 #[tokio::test]
 async fn sealedsecret_without_encrypted_data_is_rejected_by_the_schema() {
     let client = cluster::client().await;
-    let crd = cluster::read_crd(&cluster::fixture("sealedsecret-crd.yaml"));
+    let crd = cluster::read_crd(&cluster::sealedsecret_crd());
     cluster::apply_crd(&client, &crd).await;
 
     let ns = cluster::namespace(&client, "crd-invalid").await;

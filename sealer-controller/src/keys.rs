@@ -1,0 +1,349 @@
+//! The controller's keys: loaded from labelled Secrets in its namespace and kept in
+//! sync by a watch (added, relabelled, deleted: no restart), generated when none exists
+//! or when the newest is due for renewal.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use futures::StreamExt;
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::Secret;
+use kube::api::{Api, ObjectMeta, PostParams};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::reflector::{self, Store};
+use kube::runtime::watcher::{self, Event};
+use sealer_core::keys::{
+    KEY_LABEL, KEY_LABEL_ACTIVE, KEY_NAME_PREFIX, generate_key, key_from_secret_data,
+};
+use sealer_core::{KeyRing, SealingCert};
+use tokio::sync::watch;
+
+use crate::Context;
+
+/// What is known about one loaded key, for listing and ordering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// Name of the key Secret.
+    pub name: String,
+    /// SHA-256 of the public key.
+    pub fingerprint: String,
+    /// Ordering time: the certificate's NotBefore, else the Secret's creation (Unix s).
+    pub ordering_time: i64,
+    /// The certificate PEM, if the Secret has one.
+    pub cert_pem: Option<String>,
+}
+
+/// The keys in use: a ring ordered newest first, and the newest key's certificate.
+#[derive(Default)]
+pub struct KeySet {
+    /// All keys, newest first (the likeliest to open a recent value is tried first).
+    pub ring: KeyRing,
+    /// Facts about each key, in the same order.
+    pub infos: Vec<KeyInfo>,
+    /// Whether the initial list of key Secrets has been read.
+    pub loaded: bool,
+}
+
+impl KeySet {
+    /// The key that seals new values.
+    pub fn newest(&self) -> Option<&KeyInfo> {
+        self.infos.first()
+    }
+
+    /// A certificate to seal with (the newest key's), for `/v1/rotate`.
+    pub fn sealing_cert(&self) -> Option<SealingCert> {
+        self.ring.keys().first().and_then(|k| k.sealing_cert().ok())
+    }
+
+    /// Fingerprints of every key, to tell whether the set changed.
+    pub fn fingerprints(&self) -> Vec<String> {
+        self.infos.iter().map(|i| i.fingerprint.clone()).collect()
+    }
+}
+
+/// Shared, swappable key set: readers clone the `Arc` and never block a reload.
+pub type SharedKeys = Arc<RwLock<Arc<KeySet>>>;
+
+/// The current key set.
+pub fn current(keys: &SharedKeys) -> Arc<KeySet> {
+    match keys.read() {
+        Ok(k) => Arc::clone(&k),
+        // A poisoned lock only means a writer panicked mid-swap; the Arc inside is whole.
+        Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+    }
+}
+
+fn unix(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> i64 {
+    t.0.as_second()
+}
+
+/// Builds a key set from key Secrets. A malformed Secret is reported through `on_error`
+/// with its name and a reason (never key material) and skipped.
+pub fn build_key_set(secrets: &[Arc<Secret>], mut on_error: impl FnMut(&Secret, String)) -> KeySet {
+    let mut loaded = Vec::new();
+    for s in secrets {
+        let name = s.metadata.name.clone().unwrap_or_default();
+        let data = s.data.as_ref();
+        let Some(tls_key) = data.and_then(|d| d.get("tls.key")) else {
+            on_error(s, format!("key Secret `{name}` has no tls.key"));
+            continue;
+        };
+        let tls_crt = data.and_then(|d| d.get("tls.crt")).map(|b| b.0.as_slice());
+        match key_from_secret_data(&name, &tls_key.0, tls_crt) {
+            Ok(key) => {
+                let ordering_time = key
+                    .cert_not_before()
+                    .or_else(|| s.metadata.creation_timestamp.as_ref().map(unix))
+                    .unwrap_or(0);
+                let info = KeyInfo {
+                    name,
+                    fingerprint: key.fingerprint(),
+                    ordering_time,
+                    cert_pem: key.cert_pem().map(str::to_owned),
+                };
+                loaded.push((info, key));
+            }
+            Err(e) => on_error(s, e.to_string()),
+        }
+    }
+    // Newest first; the name breaks ties so the order is stable.
+    loaded.sort_by(|(a, _), (b, _)| {
+        b.ordering_time
+            .cmp(&a.ordering_time)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+    let (infos, keys): (Vec<_>, Vec<_>) = loaded.into_iter().unzip();
+    let mut ring = KeyRing::default();
+    ring.extend(keys);
+    // `extend` drops duplicate fingerprints; keep infos aligned with the ring.
+    let mut seen = std::collections::HashSet::new();
+    let infos = infos
+        .into_iter()
+        .filter(|i| seen.insert(i.fingerprint.clone()))
+        .collect();
+    KeySet {
+        ring,
+        infos,
+        loaded: true,
+    }
+}
+
+/// Watches the key Secrets of the controller's namespace and swaps in a new key set on
+/// every change. Bumps `changed` whenever the set of fingerprints changes, so failed
+/// SealedSecrets are retried with the new keys. Runs until the watch stream ends.
+pub async fn watch_keys(ctx: Arc<Context>, changed: watch::Sender<u64>) {
+    let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &ctx.config.namespace);
+    let cfg = watcher::Config::default().labels(&format!("{KEY_LABEL}={KEY_LABEL_ACTIVE}"));
+    let (reader, writer) = reflector::store();
+    let mut stream = reflector::reflector(writer, watcher::watcher(api, cfg))
+        .default_backoff()
+        .boxed();
+    let mut initialised = false;
+    while let Some(event) = stream.next().await {
+        match event {
+            Ok(Event::Init | Event::InitApply(_)) => continue,
+            Ok(Event::InitDone) => initialised = true,
+            Ok(Event::Apply(_) | Event::Delete(_)) if initialised => {}
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "watching key Secrets failed; retrying");
+                continue;
+            }
+        }
+        reload(&ctx, &reader, &changed).await;
+    }
+}
+
+async fn reload(ctx: &Arc<Context>, reader: &Store<Secret>, changed: &watch::Sender<u64>) {
+    let secrets = reader.state();
+    let mut failures = Vec::new();
+    let set = build_key_set(&secrets, |s, reason| failures.push((s.clone(), reason)));
+    for (secret, reason) in failures {
+        tracing::error!(secret = secret.metadata.name.as_deref().unwrap_or(""), %reason, "skipping malformed key Secret");
+        ctx.metrics.key_load_errors.inc();
+        ctx.publish_key_event(&secret, &reason).await;
+    }
+    let before = current(&ctx.keys).fingerprints();
+    let after = set.fingerprints();
+    ctx.metrics
+        .keys
+        .set(i64::try_from(set.infos.len()).unwrap_or(i64::MAX));
+    tracing::info!(
+        keys = set.infos.len(),
+        newest = set.newest().map(|k| k.name.as_str()).unwrap_or(""),
+        "key set loaded"
+    );
+    if let Ok(mut w) = ctx.keys.write() {
+        *w = Arc::new(set);
+    }
+    if before != after {
+        changed.send_modify(|n| *n += 1);
+    }
+}
+
+/// Generates a key pair and stores it as a key Secret; the watch then loads it.
+pub async fn create_key(ctx: &Context) -> Result<String, crate::Error> {
+    let bits = ctx.config.key_bits;
+    let days = ctx.config.cert_days;
+    let generated = tokio::task::spawn_blocking(move || generate_key(bits, days, crate::now()))
+        .await
+        .map_err(|e| crate::Error::Internal(format!("key generation task: {e}")))?
+        .map_err(|e| crate::Error::Internal(format!("key generation: {e}")))?;
+    let mut data = BTreeMap::new();
+    data.insert(
+        "tls.key".to_owned(),
+        ByteString(generated.key_pem.as_bytes().to_vec()),
+    );
+    data.insert(
+        "tls.crt".to_owned(),
+        ByteString(generated.cert_pem.into_bytes()),
+    );
+    let secret = Secret {
+        metadata: ObjectMeta {
+            generate_name: Some(format!("{}-", ctx.config.key_prefix)),
+            namespace: Some(ctx.config.namespace.clone()),
+            labels: Some([(KEY_LABEL.to_owned(), KEY_LABEL_ACTIVE.to_owned())].into()),
+            ..Default::default()
+        },
+        type_: Some("kubernetes.io/tls".to_owned()),
+        data: Some(data),
+        ..Default::default()
+    };
+    let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &ctx.config.namespace);
+    let created = api.create(&PostParams::default(), &secret).await?;
+    let name = created.metadata.name.unwrap_or_default();
+    tracing::info!(secret = %name, fingerprint = %generated.key.fingerprint(), "new sealing key written");
+    Ok(name)
+}
+
+/// Default key name prefix (upstream's).
+pub const DEFAULT_KEY_PREFIX: &str = KEY_NAME_PREFIX;
+
+/// Whether a new key is due: none loaded, the newest older than `cutoff`, or older than
+/// `renew_period` seconds (0 disables renewal).
+pub fn key_due(set: &KeySet, now: i64, renew_period: i64, cutoff: Option<i64>) -> bool {
+    let Some(newest) = set.newest() else {
+        return true;
+    };
+    if cutoff.is_some_and(|c| newest.ordering_time < c) {
+        return true;
+    }
+    renew_period > 0 && now >= newest.ordering_time + renew_period
+}
+
+/// Leader-only loop: makes the first key when none exists, renews on schedule and
+/// honours the cutoff. Checks once a minute and whenever the key set changes.
+pub async fn renew_keys(ctx: Arc<Context>, mut changed: watch::Receiver<u64>) {
+    loop {
+        let set = current(&ctx.keys);
+        if set.loaded
+            && key_due(
+                &set,
+                crate::now(),
+                ctx.config.key_renew_period,
+                ctx.config.key_cutoff,
+            )
+        {
+            match create_key(&ctx).await {
+                Ok(_) => {
+                    // Wait for the watch to load it before checking again.
+                    let _ =
+                        tokio::time::timeout(std::time::Duration::from_secs(30), changed.changed())
+                            .await;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "creating a sealing key failed; retrying in 10 s")
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+            continue;
+        }
+        if let Some(newest) = set.newest() {
+            ctx.metrics
+                .newest_key_age_seconds
+                .set(crate::now() - newest.ordering_time);
+        }
+        tokio::select! {
+            _ = changed.changed() => {}
+            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(t: i64) -> KeySet {
+        KeySet {
+            ring: KeyRing::default(),
+            infos: vec![KeyInfo {
+                name: "k".into(),
+                fingerprint: "f".into(),
+                ordering_time: t,
+                cert_pem: None,
+            }],
+            loaded: true,
+        }
+    }
+
+    #[test]
+    fn a_key_is_due_when_none_exists_when_renewal_passes_and_before_the_cutoff() {
+        assert!(key_due(&KeySet::default(), 100, 30, None));
+        assert!(!key_due(&info(100), 110, 30, None));
+        assert!(key_due(&info(100), 130, 30, None));
+        assert!(!key_due(&info(100), 10_000, 0, None), "0 disables renewal");
+        assert!(key_due(&info(100), 110, 0, Some(101)));
+        assert!(!key_due(&info(100), 110, 0, Some(100)));
+    }
+
+    #[test]
+    fn malformed_key_secrets_are_reported_and_skipped() {
+        let bad = Arc::new(Secret {
+            metadata: ObjectMeta {
+                name: Some("sealed-secrets-keybad".into()),
+                ..Default::default()
+            },
+            data: Some([("tls.key".to_owned(), ByteString(b"not a key".to_vec()))].into()),
+            ..Default::default()
+        });
+        let empty = Arc::new(Secret {
+            metadata: ObjectMeta {
+                name: Some("sealed-secrets-keyempty".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        let generated = generate_key(2048, 1, 1_800_000_000).unwrap();
+        let good = Arc::new(Secret {
+            metadata: ObjectMeta {
+                name: Some("sealed-secrets-keygood".into()),
+                ..Default::default()
+            },
+            data: Some(
+                [
+                    (
+                        "tls.key".to_owned(),
+                        ByteString(generated.key_pem.as_bytes().to_vec()),
+                    ),
+                    (
+                        "tls.crt".to_owned(),
+                        ByteString(generated.cert_pem.as_bytes().to_vec()),
+                    ),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        });
+        let mut errors = Vec::new();
+        let set = build_key_set(&[bad, empty, good], |s, r| {
+            errors.push((s.metadata.name.clone().unwrap_or_default(), r))
+        });
+        assert_eq!(set.infos.len(), 1);
+        assert_eq!(set.infos[0].name, "sealed-secrets-keygood");
+        assert_eq!(set.infos[0].ordering_time, 1_800_000_000);
+        assert_eq!(errors.len(), 2);
+        assert!(errors.iter().all(|(_, r)| !r.contains("BEGIN")));
+    }
+}
