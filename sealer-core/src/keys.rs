@@ -88,7 +88,8 @@ impl PrivateKey {
     /// HMAC-SHA256 of `message` under a secret derived from this private key. Only a
     /// holder of the key can make or check such a tag.
     pub fn authenticate(&self, message: &[u8]) -> [u8; 32] {
-        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, self.rsa.derived_secret());
+        let key =
+            aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, self.rsa.derived_secret());
         let tag = aws_lc_rs::hmac::sign(&key, message);
         let mut out = [0u8; 32];
         out.copy_from_slice(tag.as_ref());
@@ -97,7 +98,8 @@ impl PrivateKey {
 
     /// Constant-time check of a tag made by [`PrivateKey::authenticate`].
     pub fn verify_tag(&self, message: &[u8], tag: &[u8]) -> bool {
-        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, self.rsa.derived_secret());
+        let key =
+            aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, self.rsa.derived_secret());
         aws_lc_rs::hmac::verify(&key, message, tag).is_ok()
     }
 
@@ -268,29 +270,43 @@ pub fn keys_from_documents(docs: &Documents, source: &str) -> Result<Vec<Private
                 "{source}: Secret `{name}`: tls.key is not valid base64"
             ))
         })?;
-        let mut found = keys_from_pem(&key_pem, &format!("{source}: Secret `{name}`"))?;
-        if found.len() != 1 {
-            return Err(Error::Key(format!(
-                "{source}: Secret `{name}`: tls.key must hold exactly one private key"
-            )));
-        }
-        let mut key = found.remove(0);
-        key.name = Some(name.clone());
-        if let Some(crt) = data.and_then(|d| d.get("tls.crt")).and_then(Value::as_str) {
-            let crt = decode_b64(crt).ok_or_else(|| {
+        let crt = match data.and_then(|d| d.get("tls.crt")).and_then(Value::as_str) {
+            Some(crt) => Some(decode_b64(crt).ok_or_else(|| {
                 Error::Key(format!(
                     "{source}: Secret `{name}`: tls.crt is not valid base64"
                 ))
-            })?;
-            let crt = String::from_utf8(crt.to_vec()).map_err(|_| {
-                Error::Key(format!("{source}: Secret `{name}`: tls.crt is not PEM"))
-            })?;
-            key.attach_cert(&crt)
-                .map_err(|e| Error::Key(format!("{source}: Secret `{name}`: {e}")))?;
-        }
+            })?),
+            None => None,
+        };
+        let key = key_from_secret_data(&name, &key_pem, crt.as_deref().map(Vec::as_slice))
+            .map_err(|e| Error::Key(format!("{source}: {e}")))?;
         keys.push(key);
     }
     Ok(keys)
+}
+
+/// One key from the (decoded) `tls.key` and `tls.crt` of a key Secret named `name`.
+/// The certificate, when given, must belong to the key.
+pub fn key_from_secret_data(
+    name: &str,
+    tls_key: &[u8],
+    tls_crt: Option<&[u8]>,
+) -> Result<PrivateKey> {
+    let mut found = keys_from_pem(tls_key, &format!("Secret `{name}`: tls.key"))?;
+    if found.len() != 1 {
+        return Err(Error::Key(format!(
+            "Secret `{name}`: tls.key must hold exactly one private key"
+        )));
+    }
+    let mut key = found.remove(0);
+    key.name = Some(name.to_owned());
+    if let Some(crt) = tls_crt {
+        let crt = std::str::from_utf8(crt)
+            .map_err(|_| Error::Key(format!("Secret `{name}`: tls.crt is not PEM")))?;
+        key.attach_cert(crt)
+            .map_err(|e| Error::Key(format!("Secret `{name}`: tls.crt: {e}")))?;
+    }
+    Ok(key)
 }
 
 fn decode_b64(text: &str) -> Option<Zeroizing<Vec<u8>>> {
