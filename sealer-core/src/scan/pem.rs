@@ -1,0 +1,165 @@
+//! Private keys found by a byte search: PEM blocks of every common kind, and PEM blocks
+//! wrapped in base64 (how Kubernetes `data` and kubeconfig `*-data` fields carry them).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use memchr::memmem;
+
+/// `-----BEGIN` in base64 (at offset 0 of the encoded text, which is where a wrapped PEM
+/// block starts).
+pub const BASE64_BEGIN: &[u8] = b"LS0tLS1CRUdJTi";
+
+/// Fewer base64 characters than this between BEGIN and END is a placeholder in
+/// documentation (`...`), not a key.
+const MIN_BODY: usize = 64;
+/// How far after BEGIN the body is looked at.
+const MAX_BLOCK: usize = 64 * 1024;
+
+/// One private key block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PemHit {
+    /// Byte offset of `-----BEGIN` in the searched text.
+    pub offset: usize,
+    /// The label, e.g. `RSA PRIVATE KEY`.
+    pub label: String,
+    /// The block's body (what the fingerprint hashes).
+    pub body: Vec<u8>,
+}
+
+/// Whether a PEM label names private key material.
+pub fn is_private_label(label: &str) -> bool {
+    label.ends_with("PRIVATE KEY") || label == "PGP PRIVATE KEY BLOCK"
+}
+
+/// Every private key PEM block in `text` that has a real body.
+pub fn private_keys(text: &[u8]) -> Vec<PemHit> {
+    let mut hits = Vec::new();
+    for offset in memmem::find_iter(text, b"-----BEGIN ") {
+        let after = &text[offset + 11..];
+        let Some(end_label) = memmem::find(&after[..after.len().min(80)], b"-----") else {
+            continue;
+        };
+        let Ok(label) = std::str::from_utf8(&after[..end_label]) else {
+            continue;
+        };
+        let label = label.trim();
+        if !is_private_label(label) {
+            continue;
+        }
+        let rest = &after[end_label + 5..];
+        let rest = &rest[..rest.len().min(MAX_BLOCK)];
+        let body_end = memmem::find(rest, b"-----END").unwrap_or(rest.len());
+        let body: Vec<u8> = rest[..body_end]
+            .split(|&b| b == b'\n')
+            // Encrypted PEM headers (Proc-Type, DEK-Info) and PGP armor headers are not body.
+            .filter(|line| !line.contains(&b':'))
+            .flat_map(|line| line.iter().copied())
+            .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+            .collect();
+        // `\n` escapes in source code leave stray `n`s; still a key when long enough.
+        if body.len() >= MIN_BODY {
+            hits.push(PemHit {
+                offset,
+                label: label.to_owned(),
+                body,
+            });
+        }
+    }
+    hits
+}
+
+/// Decodes base64 text leniently (whitespace, padding, trailing partial quantum ignored).
+pub fn decode_lenient(text: &[u8]) -> Option<Vec<u8>> {
+    let mut compact: Vec<u8> = text
+        .iter()
+        .copied()
+        .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+        .collect();
+    let cut = compact.len() - compact.len() % 4;
+    // A trailing single character cannot be decoded; two or three can (no padding).
+    if compact.len() % 4 == 1 {
+        compact.truncate(cut);
+    }
+    STANDARD_NO_PAD.decode(&compact).ok()
+}
+
+/// Private keys wrapped in base64 inside `text`: runs starting with the base64 of
+/// `-----BEGIN`. Offsets are those of the base64 run.
+pub fn base64_private_keys(text: &[u8]) -> Vec<PemHit> {
+    let mut hits = Vec::new();
+    for offset in memmem::find_iter(text, BASE64_BEGIN) {
+        let run = text[offset..]
+            .iter()
+            .take(MAX_BLOCK * 4 / 3)
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+            .count();
+        let Some(decoded) = decode_lenient(&text[offset..offset + run]) else {
+            continue;
+        };
+        if let Some(hit) = private_keys(&decoded).into_iter().next() {
+            hits.push(PemHit { offset, ..hit });
+        }
+    }
+    hits
+}
+
+/// The private key inside one string value, raw or base64-wrapped: `(wrapped, hit)`.
+pub fn in_value(value: &str) -> Option<(bool, PemHit)> {
+    let bytes = value.as_bytes();
+    if memmem::find(bytes, b"PRIVATE KEY").is_some()
+        && let Some(hit) = private_keys(bytes).into_iter().next()
+    {
+        return Some((false, hit));
+    }
+    let trimmed = value.trim_start();
+    if trimmed.starts_with("LS0tLS1CRUdJTi") {
+        let decoded = decode_lenient(trimmed.as_bytes())?;
+        return private_keys(&decoded).into_iter().next().map(|h| (true, h));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BODY: &str = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmwIDAQAB";
+
+    fn pem(label: &str) -> String {
+        format!("-----BEGIN {label}-----\n{BODY}\n-----END {label}-----\n")
+    }
+
+    #[test]
+    fn every_common_private_key_label_is_found() {
+        for label in [
+            "RSA PRIVATE KEY",
+            "EC PRIVATE KEY",
+            "DSA PRIVATE KEY",
+            "OPENSSH PRIVATE KEY",
+            "ENCRYPTED PRIVATE KEY",
+            "PRIVATE KEY",
+            "PGP PRIVATE KEY BLOCK",
+        ] {
+            let hits = private_keys(pem(label).as_bytes());
+            assert_eq!(hits.len(), 1, "{label}");
+            assert_eq!(hits[0].label, label);
+        }
+    }
+
+    #[test]
+    fn certificates_public_keys_and_placeholders_are_not_keys() {
+        assert!(private_keys(pem("CERTIFICATE").as_bytes()).is_empty());
+        assert!(private_keys(pem("PUBLIC KEY").as_bytes()).is_empty());
+        let doc = "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n";
+        assert!(private_keys(doc.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn a_base64_wrapped_key_is_found() {
+        let wrapped = base64::engine::general_purpose::STANDARD.encode(pem("RSA PRIVATE KEY"));
+        assert!(wrapped.starts_with("LS0tLS1CRUdJTi"));
+        let text = format!("tls.key: {wrapped}\n");
+        assert_eq!(base64_private_keys(text.as_bytes()).len(), 1);
+        assert!(in_value(&wrapped).is_some_and(|(w, _)| w));
+    }
+}

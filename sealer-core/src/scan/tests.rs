@@ -1,0 +1,319 @@
+use super::*;
+
+fn scan(path: &str, text: &str) -> FileReport {
+    scan_file(path, text.as_bytes(), &Config::default())
+}
+
+fn ids(r: &FileReport) -> Vec<(&'static str, String)> {
+    r.findings
+        .iter()
+        .map(|f| (f.rule.id(), f.yaml_path.clone()))
+        .collect()
+}
+
+fn sealed_value() -> String {
+    use base64::Engine;
+    let mut bytes = vec![0x02, 0x00];
+    bytes.extend(std::iter::repeat_n(7u8, 512 + 40));
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+const KEY_BODY: &str = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf";
+
+fn pem_key() -> String {
+    format!("-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\n-----END RSA PRIVATE KEY-----\n")
+}
+
+#[test]
+fn a_plaintext_secret_is_found_with_path_line_mask_and_fix() {
+    let r = scan(
+        "apps/db.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: prod\nstringData:\n  password: hunter2\n",
+    );
+    assert_eq!(r.findings.len(), 1);
+    let f = &r.findings[0];
+    assert_eq!(f.rule, Rule::SecretPlaintext);
+    assert_eq!(f.yaml_path, "stringData.password");
+    assert_eq!(f.line, Some(7));
+    assert_eq!(f.document, Some(1));
+    assert_eq!(f.masked, "*** (7 chars)");
+    assert!(
+        f.fix
+            .contains("seal -f apps/db.yaml --cert CERT.pem -w apps/db.sealed.yaml"),
+        "{}",
+        f.fix
+    );
+    let all = format!("{f:?}");
+    assert!(!all.contains("hunter2"), "{all}");
+}
+
+#[test]
+fn streams_lists_json_quoted_kinds_crlf_and_bom_are_all_read() {
+    let r = scan(
+        "a.yaml",
+        "\u{feff}# comment\r\n---\r\napiVersion: v1\r\nkind: ConfigMap\r\ndata: {a: b}\r\n---\r\napiVersion: v1\r\nkind: List\r\nitems:\r\n- apiVersion: v1\r\n  kind: ConfigMap\r\n  data: {x: y}\r\n- apiVersion: v1\r\n  kind: \"Secret\"\r\n  data:\r\n    tls.key: c2VjcmV0\r\n",
+    );
+    assert_eq!(
+        ids(&r),
+        [("secret-plaintext", "items[1].data.tls.key".to_owned())]
+    );
+    assert_eq!(r.findings[0].document, Some(2));
+    assert_eq!(r.findings[0].line, Some(16));
+    let r = scan(
+        "a.json",
+        r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"a"},"data":{"k":"dg=="}}"#,
+    );
+    assert_eq!(ids(&r), [("secret-plaintext", "data.k".to_owned())]);
+}
+
+#[test]
+fn empty_templated_and_sops_values_are_not_findings() {
+    let r = scan(
+        "t.yaml",
+        "kind: Secret\nmetadata: {name: a}\ndata: {}\nstringData:\n  a: \"\"\n  b: '{{ .Values.password | b64enc }}'\n  c: ${DB_PASSWORD}\n",
+    );
+    assert!(r.findings.is_empty(), "{:?}", ids(&r));
+    let r = scan(
+        "s.yaml",
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: a}\nstringData:\n  password: ENC[AES256_GCM,data:3Y4=,iv:x,tag:y,type:str]\nsops:\n  mac: ENC[AES256_GCM,data:x]\n  version: 3.9.0\n",
+    );
+    assert!(r.findings.is_empty(), "{:?}", ids(&r));
+}
+
+#[test]
+fn a_well_formed_sealed_secret_passes_and_a_malformed_value_is_reported() {
+    let good = format!(
+        "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {{name: a, namespace: b}}\nspec:\n  encryptedData:\n    password: {}\n",
+        sealed_value()
+    );
+    assert!(scan("ok.yaml", &good).findings.is_empty());
+    let bad = good.replace(&sealed_value(), "hunter2");
+    let r = scan("bad.yaml", &bad);
+    assert_eq!(
+        ids(&r),
+        [(
+            "sealed-value-malformed",
+            "spec.encryptedData.password".to_owned()
+        )]
+    );
+    assert!(!r.findings[0].message.contains("hunter2"));
+}
+
+#[test]
+fn private_keys_raw_and_base64_wrapped_are_found() {
+    use base64::Engine;
+    let r = scan("id_rsa", &pem_key());
+    assert_eq!(ids(&r), [("private-key", String::new())]);
+    let r = scan("notes.txt", &format!("here:\n{}", pem_key()));
+    assert_eq!(r.findings[0].line, Some(2));
+    let wrapped = base64::engine::general_purpose::STANDARD.encode(pem_key());
+    let r = scan(
+        "cm.yaml",
+        &format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: a}}\ndata:\n  tls.key: {wrapped}\n"
+        ),
+    );
+    assert_eq!(ids(&r), [("private-key-base64", "data.tls.key".to_owned())]);
+    assert_eq!(r.findings[0].line, Some(5));
+}
+
+#[test]
+fn a_key_backup_gets_its_own_rule() {
+    let r = scan(
+        "backup.yaml",
+        "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  type: kubernetes.io/tls\n  metadata:\n    name: sealed-secrets-keyabc\n    labels: {sealedsecrets.bitnami.com/sealed-secrets-key: active}\n  data:\n    tls.key: LS0tLS1CRUdJTiBSU0E=\n    tls.crt: LS0tLS1CRUdJTiBDRVJU\n",
+    );
+    assert_eq!(
+        ids(&r),
+        [
+            ("key-backup-plaintext", "items[0].data.tls.key".to_owned()),
+            ("key-backup-plaintext", "items[0].data.tls.crt".to_owned())
+        ]
+    );
+}
+
+#[test]
+fn kubeconfig_credentials_are_found() {
+    let r = scan(
+        "kubeconfig",
+        "apiVersion: v1\nkind: Config\nclusters: []\nusers:\n- name: admin\n  user:\n    token: abcdef0123456789\n- name: other\n  user:\n    client-certificate: /a.crt\n    client-key: /a.key\n",
+    );
+    assert_eq!(
+        ids(&r),
+        [("kubeconfig-credential", "users[0].user.token".to_owned())]
+    );
+    assert_eq!(r.findings[0].line, Some(7));
+}
+
+#[test]
+fn kustomize_literals_are_found_and_sources_are_handed_back() {
+    let r = scan(
+        "overlays/prod/kustomization.yaml",
+        "secretGenerator:\n- name: db\n  literals:\n  - user=admin\n  - password=\n  envs: [db.env]\n  files: [tls.key=../../certs/tls.key]\n",
+    );
+    assert_eq!(
+        ids(&r),
+        [(
+            "kustomize-secret-literal",
+            "secretGenerator[0].literals[0]".to_owned()
+        )]
+    );
+    assert_eq!(r.findings[0].line, Some(4));
+    let refs: Vec<_> = r
+        .references
+        .iter()
+        .map(|x| (x.path.as_str(), x.kind))
+        .collect();
+    assert_eq!(
+        refs,
+        [
+            ("overlays/prod/db.env", RefKind::Env),
+            ("certs/tls.key", RefKind::File)
+        ]
+    );
+    let env = scan_generator_source(
+        &r.references[0],
+        b"# c\nUSER=admin\nEMPTY=\n",
+        &Config::default(),
+    );
+    assert_eq!(env.findings.len(), 1);
+    assert_eq!(env.findings[0].line, Some(2));
+}
+
+#[test]
+fn a_document_that_does_not_parse_is_still_scanned_line_by_line() {
+    let r = scan(
+        "broken.yaml",
+        "apiVersion: v1\nkind: 'Secret'\nmetadata:\n  name: a\n  bad: [\nstringData:\n  password: hunter2 # old\n  other: \"{{ .Values.x }}\"\n",
+    );
+    assert_eq!(
+        ids(&r),
+        [("secret-plaintext", "stringData.password".to_owned())]
+    );
+    assert_eq!(r.findings[0].line, Some(7));
+    let helm = scan(
+        "templates/secret.yaml",
+        "{{- if .Values.create }}\napiVersion: v1\nkind: Secret\ndata:\n  password: {{ .Values.password | b64enc }}\n{{- end }}\n",
+    );
+    assert!(helm.findings.is_empty(), "{:?}", ids(&helm));
+}
+
+#[test]
+fn seal_allow_suppresses_its_own_document_only() {
+    let r = scan(
+        "a.yaml",
+        "kind: Secret\nstringData: {a: b} # seal:allow\n---\nkind: Secret\nstringData: {c: d}\n",
+    );
+    assert_eq!(r.suppressed, 1);
+    assert_eq!(ids(&r), [("secret-plaintext", "stringData.c".to_owned())]);
+}
+
+#[test]
+fn sealer_yaml_paths_and_fingerprints_suppress_findings() {
+    let text = "kind: Secret\nstringData: {a: b}\n";
+    let fp = scan("x/a.yaml", text).findings[0].fingerprint.clone();
+    let config = Config::parse(&format!(
+        "allow:\n  fingerprints: [{fp}]\n  paths: ['fixtures/**']\n"
+    ))
+    .unwrap();
+    let r = scan_file("x/a.yaml", text.as_bytes(), &config);
+    assert!(r.findings.is_empty());
+    assert_eq!(r.suppressed, 1);
+    let r = scan_file("fixtures/deep/a.yaml", text.as_bytes(), &config);
+    assert_eq!(r.skipped, Some(Skipped::AllowedPath));
+}
+
+#[test]
+fn fingerprints_are_stable_when_lines_move_and_change_with_the_value() {
+    let a = scan("a.yaml", "kind: Secret\nstringData:\n  p: one\n").findings[0]
+        .fingerprint
+        .clone();
+    let moved = scan(
+        "a.yaml",
+        "# new comment\n\nkind: Secret\nmetadata: {name: x}\nstringData:\n  p: one\n",
+    )
+    .findings[0]
+        .fingerprint
+        .clone();
+    let changed = scan("a.yaml", "kind: Secret\nstringData:\n  p: two\n").findings[0]
+        .fingerprint
+        .clone();
+    assert_eq!(a, moved);
+    assert_ne!(a, changed);
+    assert_eq!(a.len(), 16);
+}
+
+#[test]
+fn certificate_mapping_goes_into_the_fix() {
+    let config =
+        Config::parse("certificates:\n- {path: 'clusters/prod/**', cert: certs/prod.pem}\n")
+            .unwrap();
+    let r = scan_file(
+        "clusters/prod/db.yaml",
+        b"kind: Secret\nstringData: {a: b}\n",
+        &config,
+    );
+    assert!(
+        r.findings[0].fix.contains(
+            "seal -f clusters/prod/db.yaml --cert certs/prod.pem -w clusters/prod/db.sealed.yaml"
+        ),
+        "{}",
+        r.findings[0].fix
+    );
+}
+
+#[test]
+fn binary_prose_and_look_alikes_are_quiet() {
+    let mut bin = b"\x00\x01kind: Secret\nstringData: {a: b}\n".to_vec();
+    bin.extend(pem_key().as_bytes());
+    assert_eq!(
+        scan_file("a.bin", &bin, &Config::default()).skipped,
+        Some(Skipped::Binary)
+    );
+    assert!(
+        scan(
+            "README.md",
+            "Never commit a `kind: Secret` with `stringData:` in it.\n"
+        )
+        .findings
+        .is_empty()
+    );
+    assert!(
+        scan(
+            "cm.yaml",
+            "kind: ConfigMap\ndata:\n  password: not-a-secret-by-kind\n"
+        )
+        .findings
+        .is_empty()
+    );
+}
+
+#[test]
+fn non_utf8_bytes_do_not_hide_a_secret() {
+    let bytes = b"# caf\xe9\nkind: Secret\nstringData:\n  password: hunter2\n";
+    let r = scan_file("a.yaml", bytes, &Config::default());
+    assert_eq!(
+        ids(&r),
+        [("secret-plaintext", "stringData.password".to_owned())]
+    );
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+    #[test]
+    fn no_input_makes_the_engine_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400), path in "[a-z/]{0,8}(\\.yaml|\\.json|\\.txt|)") {
+        let _ = scan_file(&path, &bytes, &Config::default());
+    }
+
+    #[test]
+    fn no_manifest_like_text_makes_the_engine_panic(parts in proptest::collection::vec(proptest::sample::select(vec![
+        "kind: Secret\n", "kind: \"Secret\"", "data:", "stringData:\n", "  a: b\n", "{", "}", "[", "]", "\"", "'", ": ", "---\n", "- ", "items:\n", "kind: List\n",
+        "secretGenerator:\n", "literals: [a=b]\n", "users:\n", "user: {token: x}\n", "-----BEGIN RSA PRIVATE KEY-----", "LS0tLS1CRUdJTi", "\r\n", "\u{feff}", "é", "# seal:allow", "${", "{{", "=",
+        "encryptedData:\n", "kind: SealedSecret\n", "spec:\n", "\t", "sops:\n", "ENC[",
+    ]), 0..40)) {
+        let text: String = parts.concat();
+        let _ = scan_file("x.yaml", text.as_bytes(), &Config::default());
+        let _ = scan_file("x.json", text.as_bytes(), &Config::default());
+        let _ = scan_file("x.txt", text.as_bytes(), &Config::default());
+    }
+}

@@ -1,0 +1,474 @@
+//! Rules over parsed manifests. Each `---` document is parsed on its own, so one broken
+//! document neither hides the others nor stops the scan: it goes to the line-based
+//! fallback ([`super::lines`]).
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::{Raw, RefKind, Reference, Rule, Sink, lines, pem, secret_fix};
+use crate::manifest::{self, Documents};
+use crate::value::SealedValue;
+
+/// One document of a file: its text and where it starts.
+pub(super) struct Chunk<'a> {
+    pub text: &'a str,
+    /// 1-based line of the chunk's first line.
+    pub first_line: usize,
+    /// 1-based document number (documents holding only comments are not counted).
+    pub index: usize,
+}
+
+/// Template expressions are not values: Helm/Go templates and `${VAR}` substitution.
+pub(super) fn is_template(value: &str) -> bool {
+    let t = value.trim();
+    (t.contains("{{") && t.contains("}}"))
+        || (t.starts_with("${") && t.ends_with('}') && !t[2..t.len() - 1].contains(['$', '{']))
+}
+
+fn is_sops_enc(value: &str) -> bool {
+    let t = value.trim();
+    t.starts_with("ENC[") && t.ends_with(']')
+}
+
+fn is_boundary(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t', '\r']))
+}
+
+fn only_comments(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || is_boundary(t) || t == "..."
+    })
+}
+
+/// Splits a YAML stream at `---` lines.
+pub(super) fn split(text: &str) -> Vec<Chunk<'_>> {
+    // (start offset, first line) of each piece.
+    let mut starts = vec![(0usize, 1usize)];
+    let mut offset = 0usize;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if offset > 0 && is_boundary(line.trim_end_matches(['\n', '\r'])) {
+            starts.push((offset, i + 1));
+        }
+        offset += line.len();
+    }
+    let mut chunks = Vec::new();
+    for (n, &(start, first_line)) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).map_or(text.len(), |&(e, _)| e);
+        let piece = &text[start..end];
+        if !only_comments(piece) {
+            chunks.push(Chunk {
+                text: piece,
+                first_line,
+                index: chunks.len() + 1,
+            });
+        }
+    }
+    chunks
+}
+
+fn parse_yaml(text: &str) -> Option<Value> {
+    let mut options = serde_saphyr::options::Options::default();
+    options.with_snippet = false;
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    serde_saphyr::from_str_with_options::<Value>(text, options).ok()
+}
+
+/// Scans the manifests of one file (already known to be text).
+pub(super) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
+    let text = text.trim_start_matches('\u{feff}');
+    if manifest::is_json(text) {
+        let mut docs = Vec::new();
+        let mut failed = false;
+        for item in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
+            match item {
+                Ok(v) => docs.push(v),
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        let docs = Documents::new(docs);
+        if failed {
+            let chunk = Chunk {
+                text,
+                first_line: 1,
+                index: 1,
+            };
+            lines::fallback(&chunk, sink);
+            super::scan_raw_keys(text, Some(1), 1, sink);
+            return;
+        }
+        for (i, doc) in docs.iter().enumerate() {
+            let chunk = Chunk {
+                text,
+                first_line: 1,
+                index: i + 1,
+            };
+            scan_document(doc, &chunk, sink);
+        }
+        return;
+    }
+    for chunk in split(text) {
+        match parse_yaml(chunk.text) {
+            Some(doc) => {
+                let doc = Documents::new(vec![doc]);
+                if let Some(doc) = doc.iter().next() {
+                    scan_document(doc, &chunk, sink);
+                }
+            }
+            None => {
+                lines::fallback(&chunk, sink);
+                super::scan_raw_keys(chunk.text, Some(chunk.index), chunk.first_line, sink);
+            }
+        }
+    }
+}
+
+/// State while walking one parsed document.
+struct Doc<'c, 'a, 's> {
+    chunk: &'c Chunk<'a>,
+    sink: &'c mut Sink<'s>,
+    allowed: bool,
+    /// YAML paths already reported (so the key walk does not report them twice).
+    reported: HashSet<String>,
+    found_key: bool,
+}
+
+impl Doc<'_, '_, '_> {
+    fn line(&self, path: &str, needle: Option<&str>) -> Option<usize> {
+        lines::locate(self.chunk, path, needle)
+    }
+
+    fn push(
+        &mut self,
+        rule: Rule,
+        path: String,
+        value: &[u8],
+        message: String,
+        fix: String,
+        needle: Option<&str>,
+    ) {
+        let line = self.line(&path, needle);
+        self.reported.insert(path.clone());
+        let allowed_inline = self.allowed;
+        self.sink.push(Raw {
+            rule,
+            document: Some(self.chunk.index),
+            yaml_path: path,
+            line,
+            value,
+            message,
+            fix,
+            allowed_inline,
+        });
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_owned()
+    } else if key.starts_with('[') {
+        format!("{prefix}{key}")
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn scan_document(doc: &Value, chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
+    let mut d = Doc {
+        chunk,
+        sink,
+        allowed: lines::chunk_allows(chunk.text),
+        reported: HashSet::new(),
+        found_key: false,
+    };
+    let sops = doc.get("sops").is_some_and(Value::is_object);
+    object(doc, "", sops, &mut d);
+    walk_keys(doc, "", sops, &mut d);
+    // A key in a comment of an otherwise clean document: fall back to the byte search.
+    if !d.found_key && memchr::memmem::find(chunk.text.as_bytes(), b"PRIVATE KEY").is_some() {
+        let comments: String = chunk
+            .text
+            .lines()
+            .map(|l| {
+                if l.trim_start().starts_with('#') {
+                    l
+                } else {
+                    ""
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        super::scan_raw_keys(&comments, Some(chunk.index), chunk.first_line, d.sink);
+    }
+}
+
+fn object(v: &Value, prefix: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
+    let Some(map) = v.as_object() else {
+        return;
+    };
+    let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind.ends_with("List")
+        && let Some(items) = map.get("items").and_then(Value::as_array)
+    {
+        for (i, item) in items.iter().enumerate() {
+            object(item, &join(prefix, &format!("items[{i}]")), sops, d);
+        }
+        return;
+    }
+    match kind {
+        "Secret" => secret(v, prefix, sops, d),
+        "SealedSecret" => sealed(v, prefix, d),
+        _ => {}
+    }
+    if let Some(gens) = map.get("secretGenerator").and_then(Value::as_array) {
+        kustomize(gens, prefix, d);
+    }
+    if let Some(users) = map.get("users").and_then(Value::as_array) {
+        kubeconfig(users, prefix, d);
+    }
+}
+
+fn secret(v: &Value, prefix: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
+    let name = manifest::display_name(v);
+    let backup = v
+        .get("metadata")
+        .and_then(|m| m.get("labels"))
+        .and_then(|l| l.get("sealedsecrets.bitnami.com/sealed-secrets-key"))
+        .is_some();
+    let whole_file = prefix.is_empty() && d.chunk.index == 1;
+    for field in ["data", "stringData"] {
+        let Some(values) = v.get(field).and_then(Value::as_object) else {
+            continue;
+        };
+        for (key, value) in values {
+            let Some(text) = scalar_text(value) else {
+                continue;
+            };
+            if text.trim().is_empty() || is_template(&text) || (sops && is_sops_enc(&text)) {
+                continue;
+            }
+            let path = join(prefix, &format!("{field}.{key}"));
+            let (rule, message, fix) = if backup {
+                (
+                    Rule::KeyBackupPlaintext,
+                    format!("Secret {name} is a sealing key (label sealedsecrets.bitnami.com/sealed-secrets-key) in plaintext: `{key}` opens every SealedSecret of its cluster"),
+                    "never commit key backups in plaintext: `git rm --cached FILE`; make backups with a passphrase (`seal keys backup --passphrase-file ...`) and keep them outside the repository".to_owned(),
+                )
+            } else {
+                (
+                    Rule::SecretPlaintext,
+                    format!("Secret {name} has a plaintext value in `{field}.{key}`"),
+                    secret_fix(d.sink.file, d.sink.config, whole_file),
+                )
+            };
+            d.push(rule, path, text.as_bytes(), message, fix, None);
+        }
+    }
+}
+
+fn sealed(v: &Value, prefix: &str, d: &mut Doc<'_, '_, '_>) {
+    let name = manifest::display_name(v);
+    let Some(values) = v
+        .get("spec")
+        .and_then(|s| s.get("encryptedData"))
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    for (key, value) in values {
+        let text = scalar_text(value).unwrap_or_default();
+        if let Err(e) = SealedValue::parse(&text, key) {
+            let path = join(prefix, &format!("spec.encryptedData.{key}"));
+            d.push(
+                Rule::SealedValueMalformed,
+                path,
+                text.as_bytes(),
+                format!("SealedSecret {name}: {e}"),
+                "re-seal the value: `seal merge-into FILE` with the Secret, or `seal raw` (a controller cannot open it as it is, and a plaintext value pasted here is not protected)".to_owned(),
+                None,
+            );
+        }
+    }
+}
+
+fn kustomize(gens: &[Value], prefix: &str, d: &mut Doc<'_, '_, '_>) {
+    let file = d.sink.file.to_owned();
+    let dir = file.rsplit_once('/').map_or("", |(dir, _)| dir).to_owned();
+    for (i, g) in gens.iter().enumerate() {
+        let base = join(prefix, &format!("secretGenerator[{i}]"));
+        let name = g
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("<no name>")
+            .to_owned();
+        if let Some(lits) = g.get("literals").and_then(Value::as_array) {
+            for (j, lit) in lits.iter().enumerate() {
+                let Some(lit) = lit.as_str() else { continue };
+                let Some((key, value)) = lit.split_once('=') else {
+                    continue;
+                };
+                let value = value.trim().trim_matches(['"', '\'']);
+                if value.is_empty() || is_template(value) {
+                    continue;
+                }
+                let needle = format!("{}=", key.trim());
+                d.push(
+                    Rule::KustomizeSecretLiteral,
+                    format!("{base}.literals[{j}]"),
+                    value.as_bytes(),
+                    format!("secretGenerator {name} has a plaintext literal `{}`", key.trim()),
+                    format!("drop the literal and commit a SealedSecret instead: `kubectl create secret generic {name} --from-literal={}=... --dry-run=client -o yaml | seal -w {name}.sealed.yaml`", key.trim()),
+                    Some(&needle),
+                );
+            }
+        }
+        let mut refs: Vec<(RefKind, String)> = Vec::new();
+        for (field, kind) in [("envs", RefKind::Env), ("files", RefKind::File)] {
+            for item in g.get(field).and_then(Value::as_array).into_iter().flatten() {
+                if let Some(s) = item.as_str() {
+                    refs.push((kind, s.to_owned()));
+                }
+            }
+        }
+        if let Some(env) = g.get("env").and_then(Value::as_str) {
+            refs.push((RefKind::Env, env.to_owned()));
+        }
+        for (kind, spec) in refs {
+            // `files: [key=path]` or `files: [path]`.
+            let rel = spec
+                .rsplit_once('=')
+                .map_or(spec.as_str(), |(_, p)| p)
+                .trim();
+            if let Some(path) = resolve(&dir, rel) {
+                d.sink.report.references.push(Reference {
+                    path,
+                    kind,
+                    origin: file.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// `dir/rel`, lexically normalised; `None` for absolute paths or paths leaving the
+/// repository.
+fn resolve(dir: &str, rel: &str) -> Option<String> {
+    if rel.is_empty() || rel.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for p in rel.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn kubeconfig(users: &[Value], prefix: &str, d: &mut Doc<'_, '_, '_>) {
+    for (i, u) in users.iter().enumerate() {
+        let Some(user) = u.get("user").and_then(Value::as_object) else {
+            continue;
+        };
+        let who = u
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("<no name>")
+            .to_owned();
+        let mut creds: Vec<(String, String)> = Vec::new();
+        for field in ["token", "password", "client-key-data"] {
+            if let Some(s) = user.get(field).and_then(scalar_text) {
+                creds.push((field.to_owned(), s));
+            }
+        }
+        if let Some(cfg) = user
+            .get("auth-provider")
+            .and_then(|a| a.get("config"))
+            .and_then(Value::as_object)
+        {
+            for field in ["id-token", "refresh-token", "client-secret", "access-token"] {
+                if let Some(s) = cfg.get(field).and_then(scalar_text) {
+                    creds.push((format!("auth-provider.config.{field}"), s));
+                }
+            }
+        }
+        for (field, value) in creds {
+            if value.trim().is_empty() || is_template(&value) {
+                continue;
+            }
+            d.push(
+                Rule::KubeconfigCredential,
+                join(prefix, &format!("users[{i}].user.{field}")),
+                value.as_bytes(),
+                format!("kubeconfig user {who} carries `{field}`"),
+                "keep kubeconfigs with credentials out of the repository (`git rm --cached FILE`, .gitignore), use an exec credential plugin instead, and revoke the credential if it was ever pushed".to_owned(),
+                None,
+            );
+        }
+    }
+}
+
+/// Private keys in any string value of the document, except values already reported.
+fn walk_keys(v: &Value, path: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
+    match v {
+        Value::String(s) => {
+            if d.reported.contains(path) || (sops && is_sops_enc(s)) {
+                if pem::in_value(s).is_some() {
+                    d.found_key = true;
+                }
+                return;
+            }
+            if let Some((wrapped, hit)) = pem::in_value(s) {
+                d.found_key = true;
+                let rule = if wrapped {
+                    Rule::PrivateKeyBase64
+                } else {
+                    Rule::PrivateKey
+                };
+                let shown = if path.is_empty() {
+                    "the document"
+                } else {
+                    path
+                };
+                d.push(
+                    rule,
+                    path.to_owned(),
+                    &hit.body,
+                    format!("{} ({}) in `{shown}`", rule.title(), hit.label),
+                    super::KEY_FIX.to_owned(),
+                    None,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_keys(item, &join(path, &format!("[{i}]")), sops, d);
+            }
+        }
+        Value::Object(map) => {
+            for (k, item) in map {
+                walk_keys(item, &join(path, k), sops, d);
+            }
+        }
+        _ => {}
+    }
+}
