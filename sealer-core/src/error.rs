@@ -56,4 +56,14 @@ pub enum Error {
     /// A cryptographic primitive failed for a reason other than bad input.
     #[error("cryptographic operation failed: {0}")]
     Crypto(&'static str),
+    /// A `spec.template.data` entry cannot be rendered. The reason names the construct
+    /// (function, syntax, argument), never a value.
+    #[non_exhaustive]
+    #[error("template data key `{key}`: {reason}")]
+    Template {
+        /// The key of the template in `spec.template.data`.
+        key: String,
+        /// What is wrong, and what is supported instead.
+        reason: String,
+    },
 }

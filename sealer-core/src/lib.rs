@@ -14,6 +14,7 @@ mod rsa_backend;
 pub mod scan;
 pub mod scope;
 pub mod seal;
+pub mod template;
 pub mod value;
 
 pub use cert::SealingCert;

@@ -497,23 +497,26 @@ fn open_legacy(legacy: &Value, keys: &KeyRing, label: &[u8], opened: &mut Opened
 }
 
 /// Turns opened values into the Secret a controller would produce (without owner
-/// references). All values must have opened. The returned object holds plaintext: wipe it
+/// references), `spec.template.data` rendered over the values (see [`crate::template`]).
+/// All values must have opened. The returned object holds plaintext: wipe it
 /// (see [`manifest::wipe`]) once written.
 pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Result<Value> {
     if let Some((_, e)) = opened.failures.into_iter().next() {
         return Err(e);
     }
     let template = sealed.get("spec").and_then(|s| s.get("template"));
-    if template
-        .and_then(|t| t.get("data"))
-        .and_then(Value::as_object)
-        .is_some_and(|d| !d.is_empty())
-    {
-        return Err(Error::Invalid(
-            "spec.template.data (templated values) cannot be rendered yet: this SealedSecret needs the controller"
-                .into(),
-        ));
-    }
+    // Rendered before anything else so a bad template fails the whole unseal, as upstream.
+    let rendered = match template.and_then(|t| t.get("data")) {
+        None | Some(Value::Null) => Values::new(),
+        Some(Value::Object(templates)) => {
+            crate::template::render_template_data(templates, &opened.values)?
+        }
+        Some(_) => {
+            return Err(Error::Invalid(
+                "spec.template.data must be a map of key to template string".into(),
+            ));
+        }
+    };
     let mut meta = template
         .and_then(|t| t.get("metadata"))
         .and_then(Value::as_object)
@@ -534,11 +537,15 @@ pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Resul
             secret.insert(field.into(), v.clone());
         }
     }
-    let data: Map<String, Value> = opened
+    // Template keys are laid over the values: a template wins over a value of its name.
+    let mut data: Map<String, Value> = opened
         .values
         .iter()
         .map(|(k, v)| (k.clone(), json!(STANDARD.encode(v.as_slice()))))
         .collect();
+    for (k, v) in &rendered {
+        data.insert(k.clone(), json!(STANDARD.encode(v.as_slice())));
+    }
     secret.insert("data".into(), Value::Object(data));
     Ok(Value::Object(secret))
 }
