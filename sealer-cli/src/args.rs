@@ -35,9 +35,41 @@ pub struct IoArgs {
 /// The certificate to seal with.
 #[derive(Debug, Args, Clone)]
 pub struct CertArgs {
-    /// Certificate (or public key) PEM to seal with: a file or an http(s) URL.
+    /// Certificate (or public key) PEM to seal with: a file or an http(s) URL. Default:
+    /// fetched from the controller through the cluster's API server.
     #[arg(long, value_name = "FILE|URL", env = "SEALER_CERT")]
     pub cert: Option<String>,
+    #[command(flatten)]
+    pub controller: ControllerArgs,
+}
+
+/// Where the controller runs, for commands that talk to it through the API server.
+#[derive(Debug, Args, Clone)]
+pub struct ControllerArgs {
+    /// Namespace of the controller's Service.
+    #[arg(
+        long,
+        env = "SEALER_CONTROLLER_NAMESPACE",
+        default_value = "kube-system"
+    )]
+    pub controller_namespace: String,
+    /// Name of the controller's Service.
+    #[arg(
+        long,
+        env = "SEALER_CONTROLLER_NAME",
+        default_value = "sealed-secrets-controller"
+    )]
+    pub controller_name: String,
+}
+
+impl ControllerArgs {
+    /// The controller these flags name.
+    pub fn controller(&self) -> crate::cluster::Controller {
+        crate::cluster::Controller {
+            namespace: self.controller_namespace.clone(),
+            name: self.controller_name.clone(),
+        }
+    }
 }
 
 /// Output format of manifests.
@@ -93,8 +125,25 @@ pub struct KeyArgs {
     pub keys: Vec<PathBuf>,
 }
 
+/// Private keys for offline checks; without any, the controller is asked.
+#[derive(Debug, Args, Clone)]
+pub struct OptionalKeyArgs {
+    /// Private key file (as for `unseal`); repeat for several. Without --key, the
+    /// controller is asked through the cluster's API server.
+    #[arg(long = "key", value_name = "FILE")]
+    pub keys: Vec<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Fetch the controller's certificate through the cluster's API server.
+    FetchCert {
+        #[command(flatten)]
+        controller: ControllerArgs,
+        /// Write to FILE (atomically) instead of stdout.
+        #[arg(short = 'w', long = "output-file", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Seal one value, for hand-assembled manifests; prints its base64.
     Raw(RawArgs),
     /// Seal the input Secret's values into an existing SealedSecret file, in place.
@@ -107,6 +156,10 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Generate a sealing key and certificate in the controller's format.
     Keygen(KeygenArgs),
+    /// Find plaintext secrets (the commit gate): staged files, given paths, or the tree.
+    Scan(crate::scan::ScanArgs),
+    /// Install the commit gate as a git hook.
+    Hook(crate::scan::HookArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -162,7 +215,7 @@ pub struct ReencryptArgs {
     #[command(flatten)]
     pub io: IoArgs,
     #[command(flatten)]
-    pub keys: KeyArgs,
+    pub keys: OptionalKeyArgs,
     #[command(flatten)]
     pub cert: CertArgs,
     /// Namespace for SealedSecrets that have none.
@@ -179,7 +232,9 @@ pub struct ValidateArgs {
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
     #[command(flatten)]
-    pub keys: KeyArgs,
+    pub keys: OptionalKeyArgs,
+    #[command(flatten)]
+    pub controller: ControllerArgs,
     /// Namespace for SealedSecrets that have none.
     #[arg(short = 'n', long)]
     pub namespace: Option<String>,

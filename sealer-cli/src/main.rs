@@ -1,8 +1,10 @@
 //! `seal`: seal Kubernetes Secrets into SealedSecrets, and the offline tools around them.
 
 mod args;
+mod cluster;
 mod error;
 mod io;
+mod scan;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -37,6 +39,14 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Reencrypt(a)) => cmd_reencrypt(&a),
         Some(Command::Validate(a)) => cmd_validate(&a),
         Some(Command::Keygen(a)) => cmd_keygen(&a),
+        Some(Command::Scan(a)) => scan::cmd_scan(&a),
+        Some(Command::Hook(a)) => scan::cmd_hook(&a),
+        Some(Command::FetchCert { controller, output }) => {
+            let pem = cluster::fetch_cert(&controller.controller())?;
+            // Refuse to save anything that is not a usable certificate.
+            SealingCert::from_pem(&pem, now()).map_err(context("the controller's certificate"))?;
+            io::write_output(output.as_deref(), &pem, None)
+        }
         Some(Command::Completions { shell }) => {
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "seal", &mut out);
@@ -58,14 +68,17 @@ fn format_of(f: OutputFormat) -> Format {
     }
 }
 
-/// Loads the sealing certificate from --cert / SEALER_CERT.
+/// Loads the sealing certificate from --cert / SEALER_CERT, else from the controller
+/// through the cluster's API server.
 fn load_cert(cert: &args::CertArgs) -> CliResult<SealingCert> {
     let Some(source) = cert.cert.as_deref().filter(|s| !s.is_empty()) else {
-        return Err(CliError::Input(
-            "no certificate given: pass --cert FILE|URL or set SEALER_CERT \
-             (fetching it from the cluster needs sealer-controller, which this build does not talk to yet)"
-                .into(),
-        ));
+        let controller = cert.controller.controller();
+        let pem = cluster::fetch_cert(&controller).map_err(|e| {
+            CliError::Input(format!(
+                "no certificate given: pass --cert FILE|URL or set SEALER_CERT, or point your kubeconfig at the cluster so seal can fetch it from the controller ({e})"
+            ))
+        })?;
+        return SealingCert::from_pem(&pem, now()).map_err(context("the controller's certificate"));
     };
     let pem = io::read_cert_source(source)?;
     SealingCert::from_pem(&pem, now()).map_err(context(source))
@@ -105,7 +118,11 @@ fn emit(objects: Vec<Value>, format: Format, out: Option<&Path>, mode: Option<u3
 
 fn cmd_seal(a: &args::SealArgs) -> CliResult {
     let (docs, _) = parse_input(a.io.file.as_deref(), "a Secret manifest (YAML or JSON)")?;
-    let cert = load_cert(&a.cert)?;
+    // --cert / SEALER_CERT, else the certificate .sealer.yaml maps to the input's path.
+    let cert = match scan::mapped_cert(a.cert.cert.as_deref(), a.io.file.as_deref(), now())? {
+        Some(cert) => cert,
+        None => load_cert(&a.cert)?,
+    };
     let opts = SealOptions {
         scope: a.scope,
         namespace: a.namespace.clone(),
@@ -216,19 +233,28 @@ fn cmd_reencrypt(a: &args::ReencryptArgs) -> CliResult {
     let (docs, json) = parse_input(a.io.file.as_deref(), "a SealedSecret manifest")?;
     let source = io::source_name(a.io.file.as_deref());
     let sealed = sealed_docs(&docs, &source)?;
-    let ring = load_keys(&a.keys.keys)?;
-    let cert = load_cert(&a.cert)?;
-    let out = sealed
-        .into_iter()
-        .map(|s| {
-            seal::reencrypt(s, &ring, &cert, a.namespace.as_deref()).map_err(|e| {
-                CliError::Input(format!(
-                    "{source}: SealedSecret {}: {e}",
-                    manifest::display_name(s)
-                ))
+    let out = if a.keys.keys.is_empty() {
+        // No keys: the controller re-seals with its newest key (/v1/rotate).
+        let controller = a.cert.controller.controller();
+        sealed
+            .into_iter()
+            .map(|s| rotate_online(&controller, s, &source))
+            .collect::<CliResult<Vec<_>>>()?
+    } else {
+        let ring = load_keys(&a.keys.keys)?;
+        let cert = load_cert(&a.cert)?;
+        sealed
+            .into_iter()
+            .map(|s| {
+                seal::reencrypt(s, &ring, &cert, a.namespace.as_deref()).map_err(|e| {
+                    CliError::Input(format!(
+                        "{source}: SealedSecret {}: {e}",
+                        manifest::display_name(s)
+                    ))
+                })
             })
-        })
-        .collect::<CliResult<Vec<_>>>()?;
+            .collect::<CliResult<Vec<_>>>()?
+    };
     let format = a
         .format
         .map(format_of)
@@ -237,10 +263,75 @@ fn cmd_reencrypt(a: &args::ReencryptArgs) -> CliResult {
     io::write_output(a.io.output.as_deref(), rendered.as_bytes(), None)
 }
 
+fn rotate_online(
+    controller: &cluster::Controller,
+    sealed: &Value,
+    source: &str,
+) -> CliResult<Value> {
+    let who = manifest::display_name(sealed);
+    let body = serde_json::to_vec(sealed).map_err(|e| CliError::Internal(e.to_string()))?;
+    let (status, answer) = cluster::call(controller, "POST", "/v1/rotate", body)?;
+    let text = String::from_utf8_lossy(&answer);
+    match status {
+        200 => serde_json::from_slice(&answer).map_err(|_| {
+            CliError::Internal(format!(
+                "the controller answered /v1/rotate for {who} with something that is not JSON"
+            ))
+        }),
+        409 => Err(CliError::Input(format!(
+            "{source}: SealedSecret {who}: {}",
+            text.trim()
+        ))),
+        _ => Err(CliError::Input(format!(
+            "{source}: SealedSecret {who}: the controller answered {status}: {}",
+            text.trim()
+        ))),
+    }
+}
+
+fn validate_online(a: &args::ValidateArgs, sealed: &[&Value]) -> CliResult {
+    let controller = a.controller.controller();
+    let mut report = String::new();
+    let mut failed = 0usize;
+    for s in sealed {
+        let who = manifest::display_name(s);
+        let body = serde_json::to_vec(s).map_err(|e| CliError::Internal(e.to_string()))?;
+        let (status, answer) = cluster::call(&controller, "POST", "/v1/verify", body)?;
+        match status {
+            200 => report.push_str(&format!(
+                "ok    {who}: every value opens with the controller's keys\n"
+            )),
+            409 => {
+                failed += 1;
+                report.push_str(&format!(
+                    "FAIL  {who}: {}\n",
+                    String::from_utf8_lossy(&answer).trim()
+                ));
+            }
+            other => {
+                return Err(CliError::Input(format!(
+                    "the controller answered {other} for {who}: {}",
+                    String::from_utf8_lossy(&answer).trim()
+                )));
+            }
+        }
+    }
+    io::write_output(None, report.as_bytes(), None)?;
+    if failed > 0 {
+        return Err(CliError::Failed(format!(
+            "{failed} SealedSecret(s) cannot be unsealed by the controller"
+        )));
+    }
+    Ok(())
+}
+
 fn cmd_validate(a: &args::ValidateArgs) -> CliResult {
     let (docs, _) = parse_input(a.file.as_deref(), "a SealedSecret manifest")?;
     let source = io::source_name(a.file.as_deref());
     let sealed = sealed_docs(&docs, &source)?;
+    if a.keys.keys.is_empty() {
+        return validate_online(a, &sealed);
+    }
     let ring = load_keys(&a.keys.keys)?;
     let mut report = String::new();
     let mut failed = 0usize;

@@ -67,6 +67,8 @@ fn seal(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_seal"))
         .args(args)
         .env_remove("SEALER_CERT")
+        .env_remove("KUBECONFIG")
+        .env("HOME", std::env::temp_dir().join("seal-test-no-home"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -363,7 +365,7 @@ fn fail_bad_inputs_get_one_clear_line_and_exit_2() {
         (
             vec![],
             SECRET.into(),
-            "seal: no certificate given: pass --cert FILE|URL or set SEALER_CERT (fetching it from the cluster needs sealer-controller, which this build does not talk to yet)\n",
+            "seal: no certificate given: pass --cert FILE|URL or set SEALER_CERT, or point your kubeconfig at the cluster so seal can fetch it from the controller (cannot reach the cluster: no kubeconfig found (set KUBECONFIG or create ~/.kube/config))\n",
         ),
         (
             vec!["--cert", &cert],

@@ -148,8 +148,11 @@ async fn cert(State(ctx): State<Arc<Context>>) -> Response {
     }
 }
 
-fn parse_one(body: &[u8]) -> Result<serde_json::Value, Response> {
-    let bad = |m: String| Err((StatusCode::BAD_REQUEST, format!("{m}\n")).into_response());
+/// A status and a one-line message: the error side of the handlers' helpers.
+type Refusal = (StatusCode, String);
+
+fn parse_one(body: &[u8]) -> Result<serde_json::Value, Refusal> {
+    let bad = |m: String| Err((StatusCode::BAD_REQUEST, format!("{m}\n")));
     let Ok(text) = std::str::from_utf8(body) else {
         return bad("the body is not UTF-8 text: send one SealedSecret as JSON or YAML".into());
     };
@@ -168,15 +171,19 @@ fn parse_one(body: &[u8]) -> Result<serde_json::Value, Response> {
 async fn blocking<T: Send + 'static>(
     ctx: &Arc<Context>,
     f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Response> {
-    let _permit = ctx
-        .decrypt_slots
-        .acquire()
-        .await
-        .map_err(|_| StatusCode::SERVICE_UNAVAILABLE.into_response())?;
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+) -> Result<T, Refusal> {
+    let _permit = ctx.decrypt_slots.acquire().await.map_err(|_| {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting down\n".to_owned(),
+        )
+    })?;
+    tokio::task::spawn_blocking(f).await.map_err(|_| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error\n".to_owned(),
+        )
+    })
 }
 
 async fn verify(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
@@ -189,7 +196,7 @@ async fn verify(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
     }
     let sealed = match parse_one(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let keys = current(&ctx.keys);
     let result = blocking(&ctx, move || {
@@ -204,7 +211,7 @@ async fn verify(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
         )
             .into_response(),
         Ok(Err(e)) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -218,7 +225,7 @@ async fn rotate(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
     }
     let sealed = match parse_one(&body) {
         Ok(v) => v,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let keys = current(&ctx.keys);
     let Some(cert) = keys.sealing_cert() else {
@@ -245,7 +252,7 @@ async fn rotate(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
             (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
         }
         Ok(Err(e)) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -269,8 +276,8 @@ mod tests {
             b"{",
             b"",
         ] {
-            let r = parse_one(body).unwrap_err();
-            assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+            let (status, _) = parse_one(body).unwrap_err();
+            assert_eq!(status, StatusCode::BAD_REQUEST);
         }
         assert!(parse_one(b"kind: SealedSecret\nmetadata: {name: a}\n").is_ok());
     }

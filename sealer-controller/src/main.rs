@@ -67,6 +67,9 @@ struct Flags {
     /// Name of the leader-election Lease.
     #[arg(long, default_value = "sealer-controller")]
     lease_name: String,
+    /// Watch SealedSecrets in this namespace only (default: all namespaces).
+    #[arg(long)]
+    watch_namespace: Option<String>,
     /// Log format.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -202,10 +205,16 @@ async fn run(flags: Flags) -> Result<(), String> {
 
     tokio::spawn(keys::renew_keys(ctx.clone(), key_changes_rx.clone()));
 
-    let sealed: Api<SealedSecret> = Api::all(client.clone());
+    let sealed: Api<SealedSecret> = match &flags.watch_namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
     // Owned Secrets are watched by metadata only: edits and deletions trigger a
     // reconcile without the controller ever caching Secret data.
-    let secrets: Api<PartialObjectMeta<Secret>> = Api::all(client.clone());
+    let secrets: Api<PartialObjectMeta<Secret>> = match &flags.watch_namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    };
     // Key set changed: reconcile everything (in-sync objects cost a digest check only),
     // so SealedSecrets that failed for want of a key are retried at once.
     let retrigger = tokio_stream_from_watch(key_changes_rx);

@@ -167,7 +167,12 @@ pub fn ownership(existing: &Secret, uid: Option<&str>) -> Ownership {
                     && r.kind == "SealedSecret"
             })
         });
-    if controlled {
+    // A Secret made with skip-set-owner-references has no owner reference to prove it is
+    // ours; our digest annotation next to that annotation does (upstream cannot update
+    // such a Secret at all after creating it).
+    let unowned_but_ours = is_true(annotations, ANNOTATION_SKIP_OWNER)
+        && annotations.is_some_and(|a| a.contains_key(ANNOTATION_DIGEST));
+    if controlled || unowned_but_ours {
         Ownership::Controlled
     } else if is_true(annotations, ANNOTATION_MANAGED) {
         Ownership::Managed

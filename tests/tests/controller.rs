@@ -1,0 +1,711 @@
+//! sealer-controller on the real control plane: every behaviour of the reconcile loop,
+//! the keys, the HTTP API and the metrics. Each test runs its own controller, scoped to
+//! its own namespace.
+// Tests fail by panicking; unwrap is the assertion.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::{Event, Secret};
+use kube::Client;
+use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
+use sealer_controller::crd::SealedSecret;
+use sealer_tests::cluster;
+use sealer_tests::controller::{RunningController, http_post, wait_for};
+use sealer_tests::peers::{run, run_ok, seal_bin};
+
+const T: Duration = Duration::from_secs(60);
+
+async fn setup(prefix: &str) -> (Client, String) {
+    let client = cluster::client().await;
+    cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
+    let ns = cluster::namespace(&client, prefix).await;
+    (client, ns)
+}
+
+fn secret_yaml(ns: &str, name: &str, values: &[(&str, &str)], extra_meta: &str) -> String {
+    let mut s = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {ns}\n{extra_meta}stringData:\n"
+    );
+    for (k, v) in values {
+        s.push_str(&format!("  {k}: \"{v}\"\n"));
+    }
+    s
+}
+
+/// Seals with `seal` and the given certificate; returns the SealedSecret.
+fn seal_with(cert: &Path, secret: &str, extra: &[&str]) -> SealedSecret {
+    let mut args = vec!["--cert", cert.to_str().unwrap(), "-o", "json"];
+    args.extend_from_slice(extra);
+    let out = run_ok(&seal_bin(), &args, secret.as_bytes());
+    serde_json::from_slice(&out).unwrap()
+}
+
+async fn create(client: &Client, ns: &str, ss: &SealedSecret) -> SealedSecret {
+    Api::<SealedSecret>::namespaced(client.clone(), ns)
+        .create(&PostParams::default(), ss)
+        .await
+        .unwrap()
+}
+
+async fn secret_value(client: &Client, ns: &str, name: &str, key: &str) -> Option<Vec<u8>> {
+    let s = Api::<Secret>::namespaced(client.clone(), ns)
+        .get_opt(name)
+        .await
+        .ok()??;
+    s.data?.get(key).map(|b| b.0.clone())
+}
+
+async fn wait_value(client: &Client, ns: &str, name: &str, key: &str, want: &[u8]) {
+    wait_for(
+        T,
+        &format!("{ns}/{name} {key} = {:?}", String::from_utf8_lossy(want)),
+        || async {
+            (secret_value(client, ns, name, key).await.as_deref() == Some(want)).then_some(())
+        },
+    )
+    .await
+}
+
+async fn synced(
+    client: &Client,
+    ns: &str,
+    name: &str,
+) -> Option<(String, Option<String>, Option<i64>)> {
+    let ss = Api::<SealedSecret>::namespaced(client.clone(), ns)
+        .get(name)
+        .await
+        .ok()?;
+    let status = ss.status?;
+    let c = status.conditions.iter().find(|c| c.type_ == "Synced")?;
+    Some((
+        c.status.clone(),
+        c.message.clone(),
+        status.observed_generation,
+    ))
+}
+
+async fn wait_synced(client: &Client, ns: &str, name: &str, want: &str) -> Option<String> {
+    wait_for(T, &format!("{ns}/{name} Synced={want}"), || async {
+        synced(client, ns, name)
+            .await
+            .filter(|(s, _, _)| s == want)
+            .map(|(_, m, _)| m)
+    })
+    .await
+}
+
+async fn events(client: &Client, ns: &str, reason: &str) -> usize {
+    Api::<Event>::namespaced(client.clone(), ns)
+        .list(&ListParams::default())
+        .await
+        .map(|l| {
+            l.items
+                .iter()
+                .filter(|e| e.reason.as_deref() == Some(reason))
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_sealed_secret_becomes_an_owned_secret_with_status_and_event() {
+    let (client, ns) = setup("ctl-basic").await;
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let extra =
+        "  labels: {app: db}\n  annotations: {team: payments}\ntype: kubernetes.io/basic-auth\n";
+    let ss = seal_with(
+        &ctl.cert_file(),
+        &secret_yaml(
+            &ns,
+            "db",
+            &[("username", "admin"), ("password", "hunter2")],
+            extra,
+        ),
+        &[],
+    );
+    let created = create(&client, &ns, &ss).await;
+    wait_value(&client, &ns, "db", "password", b"hunter2").await;
+    let secret = Api::<Secret>::namespaced(client.clone(), &ns)
+        .get("db")
+        .await
+        .unwrap();
+    assert_eq!(secret.type_.as_deref(), Some("kubernetes.io/basic-auth"));
+    assert_eq!(secret.metadata.labels.unwrap()["app"], "db");
+    assert_eq!(
+        secret.metadata.annotations.as_ref().unwrap()["team"],
+        "payments"
+    );
+    let refs = secret.metadata.owner_references.unwrap();
+    assert_eq!(refs.len(), 1);
+    assert_eq!(
+        (
+            refs[0].kind.as_str(),
+            refs[0].controller,
+            refs[0].uid.as_str()
+        ),
+        (
+            "SealedSecret",
+            Some(true),
+            created.metadata.uid.as_deref().unwrap()
+        )
+    );
+    wait_synced(&client, &ns, "db", "True").await;
+    let (_, _, generation) = synced(&client, &ns, "db").await.unwrap();
+    assert_eq!(generation, created.metadata.generation);
+    wait_for(T, "an Unsealed event", || async {
+        (events(&client, &ns, "Unsealed").await > 0).then_some(())
+    })
+    .await;
+    assert!(ctl.metric("sealed_secrets_controller_unseal_requests_total") >= 1.0);
+    assert!(
+        !ctl.log_text().contains("hunter2"),
+        "a value reached the log"
+    );
+}
+
+#[tokio::test]
+async fn hand_edited_and_deleted_secrets_are_restored() {
+    let (client, ns) = setup("ctl-restore").await;
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let ss = seal_with(
+        &ctl.cert_file(),
+        &secret_yaml(&ns, "app", &[("token", "t0ken")], ""),
+        &[],
+    );
+    create(&client, &ns, &ss).await;
+    wait_value(&client, &ns, "app", "token", b"t0ken").await;
+    let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
+    let patch = serde_json::json!({"data": {"token": "ZWRpdGVk"}});
+    secrets
+        .patch("app", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    wait_value(&client, &ns, "app", "token", b"t0ken").await;
+    secrets
+        .delete("app", &DeleteParams::default())
+        .await
+        .unwrap();
+    wait_value(&client, &ns, "app", "token", b"t0ken").await;
+}
+
+#[tokio::test]
+async fn a_foreign_secret_is_never_overwritten_and_the_status_says_why() {
+    let (client, ns) = setup("ctl-foreign").await;
+    let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
+    let foreign = Secret {
+        metadata: ObjectMeta {
+            name: Some("taken".into()),
+            ..Default::default()
+        },
+        data: Some(BTreeMap::from([(
+            "k".to_owned(),
+            ByteString(b"mine".to_vec()),
+        )])),
+        ..Default::default()
+    };
+    secrets
+        .create(&PostParams::default(), &foreign)
+        .await
+        .unwrap();
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let ss = seal_with(
+        &ctl.cert_file(),
+        &secret_yaml(&ns, "taken", &[("k", "theirs")], ""),
+        &[],
+    );
+    create(&client, &ns, &ss).await;
+    let message = wait_synced(&client, &ns, "taken", "False").await;
+    assert_eq!(
+        message.as_deref(),
+        Some("Resource \"taken\" already exists and is not managed by SealedSecret")
+    );
+    assert_eq!(
+        secret_value(&client, &ns, "taken", "k").await.as_deref(),
+        Some(&b"mine"[..])
+    );
+    wait_for(T, "an ErrUpdateFailed event", || async {
+        (events(&client, &ns, "ErrUpdateFailed").await > 0).then_some(())
+    })
+    .await;
+    assert!(
+        ctl.metric("sealed_secrets_controller_unseal_errors_total{reason=\"unmanaged\"") >= 0.0
+    );
+    assert!(ctl.metrics_text().contains("reason=\"unmanaged\""));
+}
+
+#[tokio::test]
+async fn managed_secrets_are_taken_over_and_patch_secrets_are_merged() {
+    let (client, ns) = setup("ctl-adopt").await;
+    let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
+    for (name, annotation) in [
+        ("managed", "sealedsecrets.bitnami.com/managed"),
+        ("patched", "sealedsecrets.bitnami.com/patch"),
+    ] {
+        let s = Secret {
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                annotations: Some(BTreeMap::from([(annotation.to_owned(), "true".to_owned())])),
+                labels: Some(BTreeMap::from([("keep".to_owned(), "me".to_owned())])),
+                ..Default::default()
+            },
+            data: Some(BTreeMap::from([(
+                "old".to_owned(),
+                ByteString(b"x".to_vec()),
+            )])),
+            ..Default::default()
+        };
+        secrets.create(&PostParams::default(), &s).await.unwrap();
+    }
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let cert = ctl.cert_file();
+    create(
+        &client,
+        &ns,
+        &seal_with(
+            &cert,
+            &secret_yaml(&ns, "managed", &[("new", "v1")], ""),
+            &[],
+        ),
+    )
+    .await;
+    create(
+        &client,
+        &ns,
+        &seal_with(
+            &cert,
+            &secret_yaml(&ns, "patched", &[("new", "v2")], ""),
+            &[],
+        ),
+    )
+    .await;
+    wait_value(&client, &ns, "managed", "new", b"v1").await;
+    wait_value(&client, &ns, "patched", "new", b"v2").await;
+    let managed = secrets.get("managed").await.unwrap();
+    assert!(
+        !managed.data.unwrap().contains_key("old"),
+        "a taken-over Secret holds exactly the sealed values"
+    );
+    assert_eq!(
+        managed.metadata.owner_references.unwrap()[0].kind,
+        "SealedSecret"
+    );
+    let patched = secrets.get("patched").await.unwrap();
+    assert_eq!(
+        patched.data.as_ref().unwrap()["old"].0,
+        b"x",
+        "patch keeps other keys"
+    );
+    assert_eq!(patched.metadata.labels.unwrap()["keep"], "me");
+    assert!(
+        patched
+            .metadata
+            .owner_references
+            .unwrap_or_default()
+            .is_empty(),
+        "patch alone does not take ownership"
+    );
+}
+
+#[tokio::test]
+async fn skip_set_owner_references_and_immutable_are_honoured_on_update_too() {
+    let (client, ns) = setup("ctl-immutable").await;
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let cert = ctl.cert_file();
+    let extra = "  annotations:\n    sealedsecrets.bitnami.com/skip-set-owner-references: \"true\"\nimmutable: true\n";
+    let ss = seal_with(
+        &cert,
+        &secret_yaml(&ns, "frozen", &[("v", "one")], extra),
+        &[],
+    );
+    create(&client, &ns, &ss).await;
+    wait_value(&client, &ns, "frozen", "v", b"one").await;
+    let s = Api::<Secret>::namespaced(client.clone(), &ns)
+        .get("frozen")
+        .await
+        .unwrap();
+    assert_eq!(s.immutable, Some(true));
+    assert!(s.metadata.owner_references.unwrap_or_default().is_empty());
+    // A new sealed value for an immutable Secret: the controller recreates it.
+    let mut updated = seal_with(
+        &cert,
+        &secret_yaml(&ns, "frozen", &[("v", "two")], extra),
+        &[],
+    );
+    let api = Api::<SealedSecret>::namespaced(client.clone(), &ns);
+    let current = api.get("frozen").await.unwrap();
+    updated.metadata.resource_version = current.metadata.resource_version;
+    api.replace("frozen", &PostParams::default(), &updated)
+        .await
+        .unwrap();
+    wait_value(&client, &ns, "frozen", "v", b"two").await;
+    let s = Api::<Secret>::namespaced(client.clone(), &ns)
+        .get("frozen")
+        .await
+        .unwrap();
+    assert_eq!(s.immutable, Some(true));
+}
+
+#[tokio::test]
+async fn a_restart_with_everything_in_sync_performs_no_rsa_decryption() {
+    let (client, ns) = setup("ctl-restart").await;
+    let mut ctl = RunningController::start(&ns, &ns, &[]);
+    let cert = ctl.cert_file();
+    let n = 12;
+    for i in 0..n {
+        create(
+            &client,
+            &ns,
+            &seal_with(
+                &cert,
+                &secret_yaml(&ns, &format!("s{i}"), &[("a", "1"), ("b", "2")], ""),
+                &[],
+            ),
+        )
+        .await;
+    }
+    for i in 0..n {
+        wait_synced(&client, &ns, &format!("s{i}"), "True").await;
+    }
+    assert!(
+        ctl.terminate(),
+        "SIGTERM ends the controller cleanly; log:\n{}",
+        ctl.log_text()
+    );
+    let again = RunningController::start(&ns, &ns, &[]);
+    wait_for(
+        T,
+        "every SealedSecret reconciled after the restart",
+        || async { (again.metric("sealer_unseal_skipped_total") >= f64::from(n)).then_some(()) },
+    )
+    .await;
+    assert_eq!(
+        again.metric("sealer_rsa_decryptions_total"),
+        0.0,
+        "log:\n{}",
+        again.log_text()
+    );
+}
+
+#[tokio::test]
+async fn keys_are_hot_reloaded_and_failed_sealed_secrets_are_retried_when_a_key_arrives() {
+    let (client, ns) = setup("ctl-keys").await;
+    let ctl = RunningController::start(&ns, &ns, &["--key-renew-period", "0"]);
+    // A key the controller does not know yet, made by `seal keygen` (bring your own key).
+    let dir = std::env::temp_dir().join(cluster::unique_name("byok"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
+    run_ok(
+        &seal_bin(),
+        &[
+            "keygen",
+            "--bits",
+            "2048",
+            "--key-out",
+            key.to_str().unwrap(),
+            "--cert-out",
+            cert.to_str().unwrap(),
+        ],
+        b"",
+    );
+    create(
+        &client,
+        &ns,
+        &seal_with(&cert, &secret_yaml(&ns, "late", &[("v", "x")], ""), &[]),
+    )
+    .await;
+    let message = wait_synced(&client, &ns, "late", "False")
+        .await
+        .unwrap_or_default();
+    assert!(
+        message.starts_with("no key could decrypt value `v`"),
+        "{message}"
+    );
+    wait_for(T, "an ErrUnsealFailed event", || async {
+        (events(&client, &ns, "ErrUnsealFailed").await > 0).then_some(())
+    })
+    .await;
+
+    // Add the key as a key Secret: no restart, and the failed object is retried at once
+    // (its back-off would otherwise be 30 s or more).
+    let started = std::time::Instant::now();
+    let key_secret = Secret {
+        metadata: ObjectMeta {
+            name: Some("sealed-secrets-key-byok".into()),
+            labels: Some(BTreeMap::from([(
+                "sealedsecrets.bitnami.com/sealed-secrets-key".to_owned(),
+                "active".to_owned(),
+            )])),
+            ..Default::default()
+        },
+        type_: Some("kubernetes.io/tls".into()),
+        data: Some(BTreeMap::from([
+            (
+                "tls.key".to_owned(),
+                ByteString(std::fs::read(&key).unwrap()),
+            ),
+            (
+                "tls.crt".to_owned(),
+                ByteString(std::fs::read(&cert).unwrap()),
+            ),
+        ])),
+        ..Default::default()
+    };
+    let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
+    secrets
+        .create(&PostParams::default(), &key_secret)
+        .await
+        .unwrap();
+    wait_value(&client, &ns, "late", "v", b"x").await;
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "retried on key change, not on back-off"
+    );
+    assert_eq!(ctl.metric("sealer_keys"), 2.0);
+
+    // Relabel (retire) it: it is dropped without a restart.
+    let patch = serde_json::json!({"metadata": {"labels": {"sealedsecrets.bitnami.com/sealed-secrets-key": "compromised"}}});
+    secrets
+        .patch(
+            "sealed-secrets-key-byok",
+            &PatchParams::default(),
+            &Patch::Merge(&patch),
+        )
+        .await
+        .unwrap();
+    wait_for(T, "the retired key to be dropped", || async {
+        (ctl.metric("sealer_keys") == 1.0).then_some(())
+    })
+    .await;
+
+    // A malformed key Secret is reported and skipped; the controller keeps running.
+    let bad = Secret {
+        metadata: ObjectMeta {
+            name: Some("sealed-secrets-key-bad".into()),
+            labels: Some(BTreeMap::from([(
+                "sealedsecrets.bitnami.com/sealed-secrets-key".to_owned(),
+                "active".to_owned(),
+            )])),
+            ..Default::default()
+        },
+        data: Some(BTreeMap::from([(
+            "tls.key".to_owned(),
+            ByteString(b"garbage".to_vec()),
+        )])),
+        ..Default::default()
+    };
+    secrets.create(&PostParams::default(), &bad).await.unwrap();
+    wait_for(T, "the malformed key to be counted", || async {
+        (ctl.metric("sealer_key_load_errors_total") >= 1.0).then_some(())
+    })
+    .await;
+    wait_for(T, "a KeyInvalid event", || async {
+        (events(&client, &ns, "KeyInvalid").await > 0).then_some(())
+    })
+    .await;
+    assert_eq!(
+        sealer_tests::controller::http_get(&format!("{}/healthz", ctl.api)).0,
+        200
+    );
+    assert_eq!(ctl.metric("sealer_keys"), 1.0);
+}
+
+#[tokio::test]
+async fn keys_are_renewed_on_schedule_and_at_start_after_the_cutoff() {
+    let (client, ns) = setup("ctl-renew").await;
+    let ctl = RunningController::start(&ns, &ns, &["--key-renew-period", "3s"]);
+    let first = ctl.cert_file();
+    wait_for(T, "a renewed key", || async {
+        (ctl.metric("sealer_keys") >= 2.0).then_some(())
+    })
+    .await;
+    let second = ctl.cert_file();
+    assert_ne!(
+        std::fs::read(&first).unwrap(),
+        std::fs::read(&second).unwrap(),
+        "the newest key seals"
+    );
+    drop(ctl);
+    let keys = Api::<Secret>::namespaced(client.clone(), &ns)
+        .list(&ListParams::default().labels("sealedsecrets.bitnami.com/sealed-secrets-key=active"))
+        .await
+        .unwrap()
+        .items
+        .len();
+    let future = "2099-01-01T00:00:00Z";
+    let ctl = RunningController::start(
+        &ns,
+        &ns,
+        &["--key-renew-period", "0", "--key-cutoff-time", future],
+    );
+    // The cutoff is in the future, so no key can satisfy it: exactly one new key at start.
+    wait_for(T, "a key made for the cutoff", || async {
+        (ctl.metric("sealer_keys") as usize > keys).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn verify_and_rotate_answer_like_upstream_and_keep_the_template() {
+    let (client, ns) = setup("ctl-http").await;
+    let ctl = RunningController::start(
+        &ns,
+        &ns,
+        &["--rate-limit", "100", "--rate-limit-burst", "100"],
+    );
+    let cert = ctl.cert_file();
+    let extra = "  labels: {tier: gold}\n";
+    let mut ss = seal_with(
+        &cert,
+        &secret_yaml(&ns, "api", &[("token", "abc")], extra),
+        &[],
+    );
+    ss.spec.template.as_mut().unwrap().data = Some(BTreeMap::from([(
+        "copy".to_owned(),
+        "{{ .token }}".to_owned(),
+    )]));
+    let body = serde_json::to_vec(&ss).unwrap();
+    assert_eq!(http_post(&format!("{}/v1/verify", ctl.api), &body).0, 200);
+
+    let dir = std::env::temp_dir().join(cluster::unique_name("foreign"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fcert = dir.join("c.pem");
+    run_ok(
+        &seal_bin(),
+        &[
+            "keygen",
+            "--bits",
+            "2048",
+            "--key-out",
+            dir.join("k.pem").to_str().unwrap(),
+            "--cert-out",
+            fcert.to_str().unwrap(),
+        ],
+        b"",
+    );
+    let foreign = serde_json::to_vec(&seal_with(
+        &fcert,
+        &secret_yaml(&ns, "api", &[("token", "abc")], ""),
+        &[],
+    ))
+    .unwrap();
+    assert_eq!(
+        http_post(&format!("{}/v1/verify", ctl.api), &foreign).0,
+        409
+    );
+    assert_eq!(
+        http_post(&format!("{}/v1/rotate", ctl.api), &foreign).0,
+        409,
+        "cannot decrypt is 409, not 500"
+    );
+    assert_eq!(
+        http_post(&format!("{}/v1/verify", ctl.api), b"not yaml: [").0,
+        400
+    );
+
+    let (status, rotated) = http_post(&format!("{}/v1/rotate", ctl.api), &body);
+    assert_eq!(status, 200, "{rotated}");
+    let rotated: SealedSecret = serde_json::from_str(&rotated).unwrap();
+    assert_eq!(
+        rotated.spec.template, ss.spec.template,
+        "labels and template.data kept"
+    );
+    assert_ne!(
+        rotated.spec.encrypted_data["token"],
+        ss.spec.encrypted_data["token"]
+    );
+    assert!(!serde_json::to_string(&rotated).unwrap().contains("abc"));
+    let metrics = ctl.metrics_text();
+    assert!(metrics.contains("sealed_secrets_controller_http_requests_total{path=\"/v1/rotate\",code=\"409\",method=\"POST\"} 1"), "{metrics}");
+    let _ = client;
+}
+
+#[tokio::test]
+async fn verify_is_rate_limited() {
+    let (_client, ns) = setup("ctl-rate").await;
+    let ctl = RunningController::start(&ns, &ns, &["--rate-limit", "1", "--rate-limit-burst", "2"]);
+    let codes: Vec<u16> = (0..4)
+        .map(|_| http_post(&format!("{}/v1/verify", ctl.api), b"x").0)
+        .collect();
+    assert_eq!(&codes[..2], &[400, 400]);
+    assert!(codes[2..].contains(&429), "{codes:?}");
+}
+
+#[tokio::test]
+async fn two_replicas_elect_one_leader_and_fail_over_on_sigterm() {
+    let (client, ns) = setup("ctl-leader").await;
+    let mut first = RunningController::start(&ns, &ns, &[]);
+    let second = RunningController::spawn(&ns, &ns, &[]);
+    second.wait_ready();
+    let cert = first.cert_file();
+    create(
+        &client,
+        &ns,
+        &seal_with(&cert, &secret_yaml(&ns, "one", &[("v", "1")], ""), &[]),
+    )
+    .await;
+    wait_value(&client, &ns, "one", "v", b"1").await;
+    let reconciled =
+        |c: &RunningController| c.metric("sealed_secrets_controller_unseal_requests_total");
+    assert!(reconciled(&first) >= 1.0);
+    assert_eq!(reconciled(&second), 0.0, "only the leader reconciles");
+    assert!(first.terminate());
+    create(
+        &client,
+        &ns,
+        &seal_with(&cert, &secret_yaml(&ns, "two", &[("v", "2")], ""), &[]),
+    )
+    .await;
+    wait_value(&client, &ns, "two", "v", b"2").await;
+    assert!(reconciled(&second) >= 1.0);
+}
+
+#[tokio::test]
+async fn metrics_keep_the_upstream_names() {
+    let (_client, ns) = setup("ctl-metrics").await;
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let text = ctl.metrics_text();
+    for name in [
+        "sealed_secrets_controller_build_info",
+        "sealed_secrets_controller_unseal_requests_total",
+        "sealer_keys",
+        "sealer_newest_key_age_seconds",
+        "sealer_unseal_duration_seconds",
+    ] {
+        assert!(text.contains(name), "{name} missing from\n{text}");
+    }
+}
+
+#[tokio::test]
+async fn fail_a_tampered_value_keeps_synced_false_and_the_controller_alive() {
+    let (client, ns) = setup("ctl-tamper").await;
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let mut ss = seal_with(
+        &ctl.cert_file(),
+        &secret_yaml(&ns, "bad", &[("v", "x")], ""),
+        &[],
+    );
+    let v = ss.spec.encrypted_data.get_mut("v").unwrap();
+    v.truncate(100);
+    create(&client, &ns, &ss).await;
+    let message = wait_synced(&client, &ns, "bad", "False")
+        .await
+        .unwrap_or_default();
+    assert!(message.contains("not a sealed value"), "{message}");
+    assert!(
+        Api::<Secret>::namespaced(client.clone(), &ns)
+            .get_opt("bad")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let out = run(Path::new("true"), &[], b"");
+    assert!(out.status.success());
+    assert_eq!(
+        sealer_tests::controller::http_get(&format!("{}/healthz", ctl.api)).0,
+        200
+    );
+}
