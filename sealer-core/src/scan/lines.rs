@@ -38,14 +38,14 @@ fn key_value(line: &str) -> Option<(usize, &str, &str)> {
             .or_else(|| t.strip_suffix(':').map(|s| s.len()))?;
         (&t[..colon], &t[colon + 1..])
     };
-    if key.is_empty() || key.contains([' ', '{', '[']) && !key.contains('.') {
+    if key.is_empty() || key.contains([' ', '{', '[']) {
         return None;
     }
     let mut value = rest.trim();
-    if !value.starts_with(['"', '\'']) {
-        if let Some(hash) = value.find(" #") {
-            value = value[..hash].trim();
-        }
+    if !value.starts_with(['"', '\''])
+        && let Some(hash) = value.find(" #")
+    {
+        value = value[..hash].trim();
     }
     let value = value.trim_end_matches(',').trim();
     let value = value.trim_matches(['"', '\'']);

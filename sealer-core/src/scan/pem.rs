@@ -48,15 +48,7 @@ pub fn private_keys(text: &[u8]) -> Vec<PemHit> {
         }
         let rest = &after[end_label + 5..];
         let rest = &rest[..rest.len().min(MAX_BLOCK)];
-        let body_end = memmem::find(rest, b"-----END").unwrap_or(rest.len());
-        let body: Vec<u8> = rest[..body_end]
-            .split(|&b| b == b'\n')
-            // Encrypted PEM headers (Proc-Type, DEK-Info) and PGP armor headers are not body.
-            .filter(|line| !line.contains(&b':'))
-            .flat_map(|line| line.iter().copied())
-            .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-            .collect();
-        // `\n` escapes in source code leave stray `n`s; still a key when long enough.
+        let body = body_of(rest);
         if body.len() >= MIN_BODY {
             hits.push(PemHit {
                 offset,
@@ -66,6 +58,41 @@ pub fn private_keys(text: &[u8]) -> Vec<PemHit> {
         }
     }
     hits
+}
+
+/// The base64 body after a BEGIN line: consecutive lines of base64 only (after optional
+/// `Key: value` headers), up to END. Code around a mention of BEGIN ends the body at
+/// once; `\n` escapes and string quotes of keys embedded in source code are tolerated.
+fn body_of(rest: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(rest).replace("\\n", "\n");
+    let mut body = Vec::new();
+    let mut started = false;
+    for line in text.split('\n') {
+        let t = line.trim_matches(|c: char| {
+            c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '+' | ';' | '\\')
+        });
+        if t.starts_with("-----END") {
+            break;
+        }
+        if t.is_empty() {
+            if started {
+                break;
+            }
+            continue;
+        }
+        if !started && t.contains(':') {
+            continue;
+        }
+        if !t
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+        {
+            break;
+        }
+        started = true;
+        body.extend_from_slice(t.as_bytes());
+    }
+    body
 }
 
 /// Decodes base64 text leniently (whitespace, padding, trailing partial quantum ignored).

@@ -189,6 +189,11 @@ fn scalar_text(v: &Value) -> Option<String> {
 }
 
 fn scan_document(doc: &Value, chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
+    // A bare PEM file reads as one (folded) YAML scalar: search its bytes instead.
+    if !doc.is_object() && !doc.is_array() {
+        super::scan_raw_keys(chunk.text, None, chunk.first_line, sink);
+        return;
+    }
     let mut d = Doc {
         chunk,
         sink,
