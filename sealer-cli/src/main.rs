@@ -75,7 +75,7 @@ fn load_cert(cert: &args::CertArgs) -> CliResult<SealingCert> {
         let controller = cert.controller.controller();
         let pem = cluster::fetch_cert(&controller).map_err(|e| {
             CliError::Input(format!(
-                "no certificate given: pass --cert FILE|URL or set SEALER_CERT, or point your kubeconfig at the cluster so seal can fetch it from the controller ({e})"
+                "no certificate given: pass --cert FILE|URL, set SEALER_CERT, map the file's path to a certificate in .sealer.yaml (certificates: [{{path: GLOB, cert: FILE}}]), or point your kubeconfig at the cluster so seal can fetch it from the controller ({e})"
             ))
         })?;
         return SealingCert::from_pem(&pem, now()).map_err(context("the controller's certificate"));

@@ -365,7 +365,7 @@ fn fail_bad_inputs_get_one_clear_line_and_exit_2() {
         (
             vec![],
             SECRET.into(),
-            "seal: no certificate given: pass --cert FILE|URL or set SEALER_CERT, or point your kubeconfig at the cluster so seal can fetch it from the controller (cannot reach the cluster: no kubeconfig found (set KUBECONFIG or create ~/.kube/config))\n",
+            "seal: no certificate given: pass --cert FILE|URL, set SEALER_CERT, map the file's path to a certificate in .sealer.yaml (certificates: [{path: GLOB, cert: FILE}]), or point your kubeconfig at the cluster so seal can fetch it from the controller (cannot reach the cluster: no kubeconfig found (set KUBECONFIG or create ~/.kube/config))\n",
         ),
         (
             vec!["--cert", &cert],
