@@ -1,0 +1,121 @@
+//! The labelled corpus of tests/corpus: every positive caught with exactly the expected
+//! rule and path, no finding at all on any negative. All values in it are fake.
+
+use std::path::{Path, PathBuf};
+
+use sealer_core::scan::{self, Config};
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, out);
+        } else if p.file_name().is_some_and(|n| n != "EXPECTED") {
+            out.push(p);
+        }
+    }
+}
+
+/// `file rule path` lines for everything found under `sub` (references read from disk).
+fn detections(sub: &str) -> Vec<String> {
+    let root = corpus();
+    let mut all = Vec::new();
+    files(&root.join(sub), &mut all);
+    let config = Config::default();
+    let mut lines = Vec::new();
+    let mut reports = Vec::new();
+    for p in &all {
+        let rel = p
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let bytes = std::fs::read(p).unwrap();
+        let report = scan::scan_file(&rel, &bytes, &config);
+        for r in &report.references {
+            if let Ok(b) = std::fs::read(root.join(&r.path)) {
+                reports.push(scan::scan_generator_source(r, &b, &config));
+            }
+        }
+        reports.push(report);
+    }
+    for r in reports {
+        for f in r.findings {
+            let path = if f.yaml_path.is_empty() {
+                "-"
+            } else {
+                &f.yaml_path
+            };
+            lines.push(format!("{} {} {path}", f.file, f.rule.id()));
+        }
+    }
+    lines.sort();
+    lines
+}
+
+#[test]
+fn every_positive_of_the_corpus_is_caught_exactly() {
+    let expected = std::fs::read_to_string(corpus().join("positive/EXPECTED")).unwrap();
+    let mut expected: Vec<String> = expected
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    expected.sort();
+    assert_eq!(detections("positive"), expected);
+}
+
+#[test]
+fn no_negative_of_the_corpus_is_reported() {
+    assert_eq!(detections("negative"), Vec::<String>::new());
+}
+
+#[test]
+fn every_positive_file_has_at_least_one_detection() {
+    let root = corpus();
+    let mut all = Vec::new();
+    files(&root.join("positive"), &mut all);
+    let found = detections("positive");
+    for p in all {
+        let rel = p
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        assert!(
+            found.iter().any(|l| l.starts_with(&format!("{rel} "))),
+            "{rel} is not caught"
+        );
+    }
+}
+
+#[test]
+fn planted_values_never_appear_in_findings() {
+    let root = corpus();
+    let mut all = Vec::new();
+    files(&root.join("positive"), &mut all);
+    for p in all {
+        let bytes = std::fs::read(&p).unwrap();
+        let report = scan::scan_file("x", &bytes, &Config::default());
+        let shown = format!("{:?}", report.findings);
+        for planted in [
+            "fake-Pa55word-0001",
+            "fake-smtp-0003",
+            "fake-api-key-0004",
+            "fake-literal-0005",
+            "fake-token-0007",
+            "fake-pasted-plaintext-0008",
+            "ZmFrZS10b2tlbi0wMDAy",
+        ] {
+            assert!(!shown.contains(planted), "{} shows {planted}", p.display());
+        }
+    }
+}
