@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: crd help demo test lint unit build peers cluster-up cluster-down smoke-bitnami bench bench-seal bench-unseal vectors
+.PHONY: crd help demo test lint unit build peers cluster-up cluster-down smoke-bitnami bench bench-seal bench-unseal bench-controller vectors
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,13 +35,16 @@ cluster-down: ## stop the test control plane
 smoke-bitnami: ## kubeseal -> control plane -> Bitnami controller round trip
 	tests/peers/smoke-bitnami
 
-bench: bench-seal bench-unseal ## all benchmarks
+bench: bench-seal bench-unseal bench-controller ## all benchmarks
 
 bench-seal: ## seal vs kubeseal, 1,000 Secrets x 3 values
 	bash bench/seal-vs-kubeseal
 
 bench-unseal: ## per-value unseal vs openssl speed rsa4096
 	bash bench/unseal-vs-openssl
+
+bench-controller: ## sealer-controller vs the Bitnami controller, 2,000 SealedSecrets (starts the plane)
+	bash bench/controller-vs-bitnami
 
 vectors: ## regenerate the frozen interop vectors (needs the peers)
 	tests/vectors/generate
