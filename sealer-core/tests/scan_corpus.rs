@@ -1,6 +1,9 @@
 //! The labelled corpus of tests/corpus: every positive caught with exactly the expected
 //! rule and path, no finding at all on any negative. All values in it are fake.
 
+// A missing corpus file should stop the test with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use sealer_core::scan::{self, Config};

@@ -2,6 +2,9 @@
 //! through the hook written by `seal hook install`, and the real `pre-commit` framework
 //! installing this repository's `seal-scan` hook. No control plane needed.
 
+// Test helpers: a failed set-up step should stop the test with its reason.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -436,10 +439,12 @@ fn the_installable_root_package_has_every_dependency_of_sealer_cli() {
                 inside = t == "[dependencies]";
                 continue;
             }
-            if inside && let Some((name, _)) = t.split_once(['.', ' ', '=']) {
-                if !name.is_empty() && !name.starts_with('#') {
-                    out.push(name.to_owned());
-                }
+            if inside
+                && let Some((name, _)) = t.split_once(['.', ' ', '='])
+                && !name.is_empty()
+                && !name.starts_with('#')
+            {
+                out.push(name.to_owned());
             }
         }
         out.sort();
