@@ -6,7 +6,17 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::peers::seal_bin;
+use k8s_openapi::api::core::v1::{Endpoints, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use kube::Client;
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use serde_json::json;
+
+use crate::cluster::unique_name;
+use crate::peers::{repo_root, seal_bin};
+
+/// The port a controller in a network namespace serves its HTTP API on (upstream's).
+pub const NETNS_API_PORT: u16 = 8080;
 
 /// The controller binary, built next to `seal`.
 pub fn controller_bin() -> PathBuf {
@@ -36,6 +46,9 @@ pub struct RunningController {
     pub metrics: String,
     /// Its log file.
     pub log: PathBuf,
+    /// The network namespace it runs in ([`RunningController::start_in_netns`]); its
+    /// metrics endpoint is then reachable only from inside.
+    netns: Option<String>,
 }
 
 /// HTTP GET; returns status and body.
@@ -84,6 +97,67 @@ impl RunningController {
     pub fn spawn(key_ns: &str, watch_ns: &str, extra: &[&str]) -> Self {
         let api = format!("127.0.0.1:{}", free_port());
         let metrics = format!("127.0.0.1:{}", free_port());
+        Self::spawn_at(None, &api, &metrics, key_ns, watch_ns, extra, None)
+    }
+
+    /// As [`RunningController::start`], against the control plane of `kubeconfig`
+    /// instead of the inherited `KUBECONFIG` (a test's own private plane).
+    ///
+    /// # Panics
+    /// When it does not become ready within 90 s (its log is in the message).
+    pub fn start_with_kubeconfig(
+        kubeconfig: &std::path::Path,
+        key_ns: &str,
+        watch_ns: &str,
+        extra: &[&str],
+    ) -> Self {
+        let api = format!("127.0.0.1:{}", free_port());
+        let metrics = format!("127.0.0.1:{}", free_port());
+        let c = Self::spawn_at(
+            None,
+            &api,
+            &metrics,
+            key_ns,
+            watch_ns,
+            extra,
+            Some(kubeconfig),
+        );
+        c.wait_ready();
+        c
+    }
+
+    /// Starts a controller inside network namespace `netns` (made by [`Netns::up`]),
+    /// serving its HTTP API on `<ip>:8080` (the namespace's own address, which the API
+    /// server's service proxy can reach; see [`expose_in_netns`]) and its metrics on the
+    /// namespace's `127.0.0.1:8081`; waits until `/readyz`, polled from the root
+    /// namespace over the veth pair, answers 200. Keys, watch scope and `extra` flags
+    /// are as for [`RunningController::start`].
+    ///
+    /// # Panics
+    /// When it does not become ready within 90 s (its log is in the message).
+    pub fn start_in_netns(
+        netns: &str,
+        ip: &str,
+        key_ns: &str,
+        watch_ns: &str,
+        extra: &[&str],
+    ) -> Self {
+        let api = format!("{ip}:{NETNS_API_PORT}");
+        let metrics = "127.0.0.1:8081";
+        let c = Self::spawn_at(Some(netns), &api, metrics, key_ns, watch_ns, extra, None);
+        c.wait_ready();
+        c
+    }
+
+    fn spawn_at(
+        netns: Option<&str>,
+        api: &str,
+        metrics: &str,
+        key_ns: &str,
+        watch_ns: &str,
+        extra: &[&str],
+        kubeconfig: Option<&std::path::Path>,
+    ) -> Self {
         let log =
             std::env::temp_dir().join(format!("sealer-controller-{key_ns}-{}.log", free_port()));
         let file = std::fs::File::create(&log)
@@ -95,9 +169,9 @@ impl RunningController {
             "--watch-namespace",
             watch_ns,
             "--listen-addr",
-            &api,
+            api,
             "--listen-metrics-addr",
-            &metrics,
+            metrics,
             "--key-size",
             "2048",
             "--lease-name",
@@ -109,9 +183,19 @@ impl RunningController {
         .map(|s| (*s).to_owned())
         .collect();
         args.extend(extra.iter().map(|s| (*s).to_owned()));
-        let child = Command::new(controller_bin())
+        // `ip netns exec` execs the controller: the child's pid is the controller's.
+        let mut command = match netns {
+            None => Command::new(controller_bin()),
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]).arg(controller_bin());
+                c
+            }
+        };
+        let child = command
             .args(&args)
             .env("POD_NAME", format!("test-{}", free_port()))
+            .envs(kubeconfig.map(|k| ("KUBECONFIG", k)))
             .stdin(Stdio::null())
             .stdout(file)
             .stderr(err)
@@ -122,6 +206,7 @@ impl RunningController {
             api: format!("http://{api}"),
             metrics: format!("http://{metrics}"),
             log,
+            netns: netns.map(str::to_owned),
         }
     }
 
@@ -156,7 +241,7 @@ impl RunningController {
 
     /// Sum of the samples of metric `name` (all label sets).
     pub fn metric(&self, name: &str) -> f64 {
-        let (_, text) = http_get(&format!("{}/metrics", self.metrics));
+        let text = self.metrics_text();
         text.lines()
             .filter(|l| {
                 l.strip_prefix(name)
@@ -166,9 +251,18 @@ impl RunningController {
             .sum()
     }
 
-    /// The metrics text.
+    /// The metrics text (read with `ip netns exec <netns> curl` for a controller in a
+    /// network namespace).
     pub fn metrics_text(&self) -> String {
-        http_get(&format!("{}/metrics", self.metrics)).1
+        let url = format!("{}/metrics", self.metrics);
+        match &self.netns {
+            None => http_get(&url).1,
+            Some(ns) => Command::new("ip")
+                .args(["netns", "exec", ns, "curl", "-sS", "--max-time", "30", &url])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default(),
+        }
     }
 
     /// Sends SIGTERM and waits (20 s at most); returns whether it exited successfully.
@@ -219,4 +313,153 @@ where
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// A network namespace made by `tests/cluster/netns up` for one test: a veth pair from
+/// the root namespace to its address [`Netns::ip`] (10.213.X.2), and the API server
+/// reachable inside on its usual `127.0.0.1:<port>`, so the plane's kubeconfig works
+/// there unchanged. Removed (`tests/cluster/netns down`) on drop, with anything still
+/// running inside. Needs root.
+pub struct Netns {
+    /// The namespace's name (as for `ip netns exec`).
+    pub name: String,
+    /// Its address, reachable from the root namespace and so from the API server.
+    pub ip: String,
+}
+
+impl Netns {
+    /// Creates a fresh namespace named after `prefix`.
+    ///
+    /// # Panics
+    /// When the script fails (not root, no `ip`/`socat`, no control plane...): tests
+    /// that need a namespace fail rather than skip. The script's output is in the
+    /// message.
+    pub fn up(prefix: &str) -> Self {
+        let name = unique_name(prefix);
+        assert!(
+            name.len() <= 40,
+            "network namespace name {name} is too long"
+        );
+        let out = netns_script()
+            .args(["up", &name])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tests/cluster/netns: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "tests/cluster/netns up {name} failed ({}); it needs root, `ip` (iproute2), \
+             `socat` and a running plane:\n{}{stdout}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // `export SEALER_NETNS=NAME SEALER_NETNS_IP=10.213.X.2`
+        let ip = stdout
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("SEALER_NETNS_IP="))
+            .unwrap_or_else(|| panic!("tests/cluster/netns up printed no address: {stdout}"))
+            .to_owned();
+        Self { name, ip }
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = netns_script()
+            .args(["down", &self.name])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// `tests/cluster/netns`, run for the plane named by `KUBECONFIG`: its state dir is
+/// `SEALER_CLUSTER_DIR`, else the kubeconfig's folder when it holds the plane's `env`.
+fn netns_script() -> Command {
+    let mut c = Command::new(repo_root().join("tests/cluster/netns"));
+    if std::env::var_os("SEALER_CLUSTER_DIR").is_none()
+        && let Some(dir) = std::env::var_os("KUBECONFIG")
+            .map(PathBuf::from)
+            .and_then(|k| k.parent().map(PathBuf::from))
+            .filter(|d| d.join("env").is_file())
+    {
+        c.env("SEALER_CLUSTER_DIR", dir);
+    }
+    c
+}
+
+/// Makes a controller at `ip` (started with [`RunningController::start_in_netns`])
+/// reachable as Service `ns/name`, port `http`, through the API server's service proxy
+/// (`/api/v1/namespaces/<ns>/services/http:<name>:http/proxy/...`), the way `seal` and
+/// `kubeseal` reach the controller. Creates:
+///
+/// - the Service, without a selector, with one port named `http` (8080);
+/// - a placeholder Pod `<name>-netns` whose status is patched to `podIP: <ip>` (there
+///   is no kubelet to run it): kube-apiserver's service proxy only forwards to an
+///   Endpoints address whose `targetRef` is a Pod of the namespace holding that IP;
+/// - the Endpoints (v1) `<name>` pointing at `<ip>:8080` with that `targetRef`; the
+///   service proxy of kube-apiserver 1.36 reads these (not EndpointSlices);
+/// - an EndpointSlice (discovery.k8s.io/v1, label `kubernetes.io/service-name`) for the
+///   same address, as a cluster's endpoint controllers would make.
+///
+/// # Panics
+/// When an object cannot be created.
+pub async fn expose_in_netns(client: &Client, ns: &str, name: &str, ip: &str) {
+    let port = i32::from(NETNS_API_PORT);
+    let pod_name = format!("{name}-netns");
+    let post = PostParams::default();
+    let service: Service = serde_json::from_value(json!({
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"ports": [{"name": "http", "port": port, "targetPort": port, "protocol": "TCP"}]},
+    }))
+    .unwrap_or_else(|e| panic!("Service: {e}"));
+    Api::<Service>::namespaced(client.clone(), ns)
+        .create(&post, &service)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create Service {ns}/{name}: {e}"));
+
+    let pods = Api::<Pod>::namespaced(client.clone(), ns);
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": pod_name, "namespace": ns, "labels": {"app.kubernetes.io/name": name}},
+        "spec": {"containers": [{"name": "controller", "image": "placeholder.invalid/sealer-controller"}]},
+    }))
+    .unwrap_or_else(|e| panic!("Pod: {e}"));
+    pods.create(&post, &pod)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create Pod {ns}/{pod_name}: {e}"));
+    let status = json!({"status": {"podIP": ip, "podIPs": [{"ip": ip}]}});
+    pods.patch_status(&pod_name, &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .unwrap_or_else(|e| panic!("cannot set the status of Pod {ns}/{pod_name}: {e}"));
+
+    let target = json!({"kind": "Pod", "namespace": ns, "name": pod_name});
+    let endpoints: Endpoints = serde_json::from_value(json!({
+        "metadata": {"name": name, "namespace": ns},
+        "subsets": [{
+            "addresses": [{"ip": ip, "targetRef": target}],
+            "ports": [{"name": "http", "port": port, "protocol": "TCP"}],
+        }],
+    }))
+    .unwrap_or_else(|e| panic!("Endpoints: {e}"));
+    Api::<Endpoints>::namespaced(client.clone(), ns)
+        .create(&post, &endpoints)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create Endpoints {ns}/{name}: {e}"));
+
+    let slice: EndpointSlice = serde_json::from_value(json!({
+        "metadata": {
+            "name": format!("{name}-netns"),
+            "namespace": ns,
+            "labels": {"kubernetes.io/service-name": name},
+        },
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": [ip], "conditions": {"ready": true}, "targetRef": target}],
+        "ports": [{"name": "http", "port": port, "protocol": "TCP"}],
+    }))
+    .unwrap_or_else(|e| panic!("EndpointSlice: {e}"));
+    Api::<EndpointSlice>::namespaced(client.clone(), ns)
+        .create(&post, &slice)
+        .await
+        .unwrap_or_else(|e| panic!("cannot create EndpointSlice {ns}/{name}-netns: {e}"));
 }
