@@ -30,11 +30,20 @@ pub enum Error {
     #[error("Resource \"{0}\" already exists and is not managed by SealedSecret")]
     Unmanaged(String),
     /// The API server refused or failed.
-    #[error("kubernetes API: {0}")]
+    #[error("kubernetes API: {}", api_message(.0))]
     Kube(#[from] kube::Error),
     /// Something that should not happen.
     #[error("internal: {0}")]
     Internal(String),
+}
+
+/// The API server's own message for a refusal (what a user can act on), else the
+/// client error.
+fn api_message(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(status) if !status.message.is_empty() => status.message.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Settings of one controller process.
