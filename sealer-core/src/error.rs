@@ -53,6 +53,10 @@ pub enum Error {
         /// The key of the value in `encryptedData`.
         key: String,
     },
+    /// A key backup cannot be read or written: wrong passphrase, damaged, truncated,
+    /// or not a backup. The message names the file and what to do.
+    #[error("{0}")]
+    Backup(String),
     /// A cryptographic primitive failed for a reason other than bad input.
     #[error("cryptographic operation failed: {0}")]
     Crypto(&'static str),

@@ -332,12 +332,75 @@ pub fn generate_key(bits: usize, days: u32, now: i64) -> Result<GeneratedKey> {
     if days == 0 {
         return Err(Error::Invalid("--days must be at least 1".into()));
     }
-    let generated = RsaPrivate::generate(bits)?;
+    certify(RsaPrivate::generate(bits)?, days, now)
+}
+
+/// A key brought by the user (`key_pem`: exactly one PEM private key, PKCS#1 or PKCS#8)
+/// in the controller's format: `tls.key` as PKCS#1 PEM, and `cert_pem` as its
+/// certificate when given (it must belong to the key), else a fresh self-signed
+/// certificate valid from `now` for `days` days. `source` names the key in messages.
+pub fn import_key(
+    key_pem: &[u8],
+    cert_pem: Option<&str>,
+    days: u32,
+    now: i64,
+    source: &str,
+) -> Result<GeneratedKey> {
+    let blocks =
+        pem::parse_many(key_pem).map_err(|_| Error::Key(format!("{source}: malformed PEM")))?;
+    let mut found = Vec::new();
+    for block in blocks {
+        let pkcs1 = match block.tag() {
+            "RSA PRIVATE KEY" => true,
+            "PRIVATE KEY" => false,
+            "ENCRYPTED PRIVATE KEY" => {
+                return Err(Error::Key(format!(
+                    "{source}: the key is passphrase-encrypted PKCS#8; decrypt it first \
+                     (openssl pkcs8 -in {source} -out key.pem)"
+                )));
+            }
+            _ => continue,
+        };
+        let der = Zeroizing::new(block.into_contents());
+        found.push(RsaPrivate::import(&der, pkcs1).map_err(|e| prefix(source, e))?);
+    }
+    if found.len() != 1 {
+        return Err(Error::Key(format!(
+            "{source} must hold exactly one PEM private key (RSA PRIVATE KEY or PRIVATE KEY), \
+             but it holds {}",
+            found.len()
+        )));
+    }
+    let imported = found.remove(0);
+    match cert_pem {
+        None => {
+            if days == 0 {
+                return Err(Error::Invalid("--days must be at least 1".into()));
+            }
+            certify(imported, days, now)
+        }
+        Some(cert) => {
+            let mut key = PrivateKey::new(imported.key);
+            key.attach_cert(cert)?;
+            Ok(GeneratedKey {
+                key,
+                key_pem: imported.pkcs1_pem,
+                cert_pem: cert.to_owned(),
+            })
+        }
+    }
+}
+
+fn certify(
+    generated: crate::rsa_backend::GeneratedRsa,
+    days: u32,
+    now: i64,
+) -> Result<GeneratedKey> {
     let signing = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(
         &rustls_pki_types::PrivatePkcs8KeyDer::from(generated.pkcs8_der.as_slice()),
         &rcgen::PKCS_RSA_SHA256,
     )
-    .map_err(|_| Error::Crypto("loading the new key to sign its certificate"))?;
+    .map_err(|_| Error::Crypto("loading the key to sign its certificate"))?;
     let start = time::OffsetDateTime::from_unix_timestamp(now)
         .map_err(|_| Error::Invalid("the clock is out of range".into()))?;
     let mut params = rcgen::CertificateParams::default();
@@ -361,4 +424,73 @@ pub fn generate_key(bits: usize, days: u32, now: i64) -> Result<GeneratedKey> {
         key_pem: generated.pkcs1_pem,
         cert_pem,
     })
+}
+
+/// The time a key counts from when choosing the one that seals: its certificate's
+/// NotBefore, else its Secret's creation time, else 0 (Unix seconds). The controller,
+/// `seal keys list` and `seal keys new` all use this rule.
+pub fn ordering_time(cert_not_before: Option<i64>, created: Option<i64>) -> i64 {
+    cert_not_before.or(created).unwrap_or(0)
+}
+
+/// Newest-first order of keys given as `(ordering time, Secret name)`: the first in this
+/// order seals new values. The name breaks ties so the order is stable.
+pub fn newest_first(a: (i64, &str), b: (i64, &str)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_certificate_wins_and_names_break_ties() {
+        let mut keys = [(10, "b"), (30, "z"), (30, "a"), (20, "c")];
+        keys.sort_by(|x, y| newest_first(*x, *y));
+        assert_eq!(keys, [(30, "a"), (30, "z"), (20, "c"), (10, "b")]);
+        assert_eq!(ordering_time(Some(5), Some(9)), 5);
+        assert_eq!(ordering_time(None, Some(9)), 9);
+        assert_eq!(ordering_time(None, None), 0);
+    }
+
+    #[test]
+    fn an_imported_key_gets_a_fresh_certificate_or_keeps_its_own() {
+        let generated = generate_key(2048, 1, 1_700_000_000).unwrap();
+        let fresh = import_key(
+            generated.key_pem.as_bytes(),
+            None,
+            10,
+            1_800_000_000,
+            "k.pem",
+        )
+        .unwrap();
+        assert_eq!(fresh.key.fingerprint(), generated.key.fingerprint());
+        assert_eq!(fresh.key.cert_not_before(), Some(1_800_000_000));
+        let kept = import_key(
+            generated.key_pem.as_bytes(),
+            Some(&generated.cert_pem),
+            10,
+            1_800_000_000,
+            "k.pem",
+        )
+        .unwrap();
+        assert_eq!(kept.key.cert_not_before(), Some(1_700_000_000));
+        let other = generate_key(2048, 1, 1_700_000_000).unwrap();
+        let err = import_key(
+            generated.key_pem.as_bytes(),
+            Some(&other.cert_pem),
+            10,
+            1_800_000_000,
+            "k.pem",
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("different key"), "{err}");
+        let err = import_key(b"nothing", None, 10, 0, "k.pem")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("exactly one"), "{err}");
+    }
 }

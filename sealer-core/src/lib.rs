@@ -5,6 +5,7 @@
 //! call into this crate. Plaintext values and private keys live in zeroizing buffers and
 //! never appear in an error message.
 
+pub mod backup;
 pub mod cert;
 pub mod digest;
 pub mod error;

@@ -186,6 +186,33 @@ impl RsaPrivate {
         })
     }
 
+    /// An existing key (DER PKCS#1 when `pkcs1`, else PKCS#8) in the shape of
+    /// [`RsaPrivate::generate`]'s result: PKCS#8 DER to sign a certificate with, PKCS#1
+    /// PEM to store. For keys brought by the user (`seal keys new --key`).
+    pub(crate) fn import(der: &[u8], pkcs1: bool) -> Result<GeneratedRsa> {
+        let malformed = || Error::Key("the private key is malformed".into());
+        let parsed = if pkcs1 {
+            rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| malformed())?
+        } else {
+            rsa::PrivateKey::from_pkcs8_der(der).map_err(|_| malformed())?
+        };
+        let pkcs8 = parsed.to_pkcs8_der().map_err(|_| malformed())?;
+        let pkcs1_der = parsed.to_pkcs1_der().map_err(|_| malformed())?;
+        let pem = parsed
+            .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
+            .map_err(|_| malformed())?;
+        let aws = PrivateDecryptingKey::from_pkcs8(pkcs8.as_bytes()).map_err(|_| {
+            Error::Key(format!(
+                "the private key is not a usable RSA key (RSA of at least {MIN_BITS} bits is required)"
+            ))
+        })?;
+        Ok(GeneratedRsa {
+            key: Self::from_aws(aws, derive_secret(pkcs1_der.as_bytes()))?,
+            pkcs8_der: Zeroizing::new(pkcs8.as_bytes().to_vec()),
+            pkcs1_pem: Zeroizing::new(pem.as_str().to_owned()),
+        })
+    }
+
     fn from_aws(key: PrivateDecryptingKey, derived_secret: Zeroizing<[u8; 32]>) -> Result<Self> {
         if key.key_size_bits() < MIN_BITS {
             return Err(Error::Key(format!(
