@@ -123,6 +123,9 @@ pub struct KeyArgs {
     /// Repeat for several files.
     #[arg(long = "key", value_name = "FILE", required = true)]
     pub keys: Vec<PathBuf>,
+    /// Passphrase (in FILE) of an encrypted key backup given to --key.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 /// Private keys for offline checks; without any, the controller is asked.
@@ -132,6 +135,9 @@ pub struct OptionalKeyArgs {
     /// controller is asked through the cluster's API server.
     #[arg(long = "key", value_name = "FILE")]
     pub keys: Vec<PathBuf>,
+    /// Passphrase (in FILE) of an encrypted key backup given to --key.
+    #[arg(long, value_name = "FILE", requires = "keys")]
+    pub passphrase_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -156,6 +162,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Generate a sealing key and certificate in the controller's format.
     Keygen(KeygenArgs),
+    /// The controller's sealing keys: list, backup, restore, new.
+    Keys(crate::keys_cmd::KeysArgs),
     /// Find plaintext secrets (the commit gate): staged files, given paths, or the tree.
     Scan(crate::scan::ScanArgs),
     /// Install the commit gate as a git hook.
@@ -214,6 +222,10 @@ pub struct UnsealArgs {
 pub struct ReencryptArgs {
     #[command(flatten)]
     pub io: IoArgs,
+    /// Re-seal, in place, every SealedSecret file (.yaml, .yml, .json) under DIR; files
+    /// holding anything else are skipped and reported.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["file", "output", "format"])]
+    pub dir: Option<PathBuf>,
     #[command(flatten)]
     pub keys: OptionalKeyArgs,
     #[command(flatten)]

@@ -33,19 +33,8 @@ pub fn call(
     endpoint: &str,
     body: Vec<u8>,
 ) -> CliResult<(u16, Vec<u8>)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Internal(format!("starting the async runtime: {e}")))?;
-    runtime.block_on(async {
-        let client = kube::Client::try_default().await.map_err(|e| {
-            let reason = if matches!(e, kube::Error::InferConfig(_)) {
-                "no kubeconfig found (set KUBECONFIG or create ~/.kube/config)".to_owned()
-            } else {
-                e.to_string()
-            };
-            CliError::Input(format!("cannot reach the cluster: {reason}"))
-        })?;
+    block_on(async {
+        let client = client().await?;
         let request = http::Request::builder()
             .method(method)
             .uri(controller.path(endpoint))
@@ -64,6 +53,27 @@ pub fn call(
         let status = response.status().as_u16();
         let bytes = http_body_util_collect(response.into_body()).await?;
         Ok((status, bytes))
+    })
+}
+
+/// Runs `future` to completion on a single-threaded runtime.
+pub fn block_on<T>(future: impl Future<Output = CliResult<T>>) -> CliResult<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Internal(format!("starting the async runtime: {e}")))?
+        .block_on(future)
+}
+
+/// A client for the cluster of the user's kubeconfig (current context).
+pub async fn client() -> CliResult<kube::Client> {
+    kube::Client::try_default().await.map_err(|e| {
+        let reason = if matches!(e, kube::Error::InferConfig(_)) {
+            "no kubeconfig found (set KUBECONFIG or create ~/.kube/config)".to_owned()
+        } else {
+            e.to_string()
+        };
+        CliError::Input(format!("cannot reach the cluster: {reason}"))
     })
 }
 

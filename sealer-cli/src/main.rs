@@ -4,6 +4,8 @@ mod args;
 mod cluster;
 mod error;
 mod io;
+mod keys_cmd;
+mod reseal_dir;
 mod scan;
 
 use std::path::Path;
@@ -39,6 +41,7 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Reencrypt(a)) => cmd_reencrypt(&a),
         Some(Command::Validate(a)) => cmd_validate(&a),
         Some(Command::Keygen(a)) => cmd_keygen(&a),
+        Some(Command::Keys(a)) => keys_cmd::cmd_keys(&a),
         Some(Command::Scan(a)) => scan::cmd_scan(&a),
         Some(Command::Hook(a)) => scan::cmd_hook(&a),
         Some(Command::FetchCert { controller, output }) => {
@@ -84,12 +87,22 @@ fn load_cert(cert: &args::CertArgs) -> CliResult<SealingCert> {
     SealingCert::from_pem(&pem, now()).map_err(context(source))
 }
 
-/// Loads every key named by --key into one ring.
-fn load_keys(files: &[std::path::PathBuf]) -> CliResult<KeyRing> {
+/// Loads every key named by --key into one ring; encrypted key backups are opened with
+/// the passphrase in `passphrase_file`.
+fn load_keys(files: &[std::path::PathBuf], passphrase_file: Option<&Path>) -> CliResult<KeyRing> {
+    let passphrase = passphrase_file.map(keys_cmd::read_passphrase).transpose()?;
     let mut ring = KeyRing::default();
     for file in files {
-        let bytes = io::read_file(file)?;
+        let mut bytes = io::read_file(file)?;
         let name = file.display().to_string();
+        if sealer_core::backup::is_encrypted(&bytes) {
+            let Some(p) = &passphrase else {
+                return Err(CliError::Input(format!(
+                    "{name} is an encrypted key backup: pass --passphrase-file FILE"
+                )));
+            };
+            bytes = sealer_core::backup::decrypt(&bytes, p, &name)?;
+        }
         ring.extend(keys::load_private_keys(&bytes, &name).map_err(CliError::from)?);
     }
     Ok(ring)
@@ -201,7 +214,7 @@ fn cmd_unseal(a: &args::UnsealArgs) -> CliResult {
     let (docs, _) = parse_input(a.io.file.as_deref(), "a SealedSecret manifest")?;
     let source = io::source_name(a.io.file.as_deref());
     let sealed = sealed_docs(&docs, &source)?;
-    let ring = load_keys(&a.keys.keys)?;
+    let ring = load_keys(&a.keys.keys, a.keys.passphrase_file.as_deref())?;
     let mut secrets = Vec::new();
     for s in sealed {
         let ns = a.namespace.as_deref();
@@ -230,6 +243,9 @@ fn cmd_unseal(a: &args::UnsealArgs) -> CliResult {
 }
 
 fn cmd_reencrypt(a: &args::ReencryptArgs) -> CliResult {
+    if let Some(dir) = &a.dir {
+        return reseal_dir::run(a, dir);
+    }
     let (docs, json) = parse_input(a.io.file.as_deref(), "a SealedSecret manifest")?;
     let source = io::source_name(a.io.file.as_deref());
     let sealed = sealed_docs(&docs, &source)?;
@@ -241,7 +257,7 @@ fn cmd_reencrypt(a: &args::ReencryptArgs) -> CliResult {
             .map(|s| rotate_online(&controller, s, &source))
             .collect::<CliResult<Vec<_>>>()?
     } else {
-        let ring = load_keys(&a.keys.keys)?;
+        let ring = load_keys(&a.keys.keys, a.keys.passphrase_file.as_deref())?;
         let cert = load_cert(&a.cert)?;
         sealed
             .into_iter()
@@ -332,7 +348,7 @@ fn cmd_validate(a: &args::ValidateArgs) -> CliResult {
     if a.keys.keys.is_empty() {
         return validate_online(a, &sealed);
     }
-    let ring = load_keys(&a.keys.keys)?;
+    let ring = load_keys(&a.keys.keys, a.keys.passphrase_file.as_deref())?;
     let mut report = String::new();
     let mut failed = 0usize;
     for s in sealed {

@@ -8,12 +8,16 @@ use std::sync::{Arc, RwLock};
 use futures::StreamExt;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
+use kube::Resource;
 use kube::api::{Api, ObjectMeta, PostParams};
 use kube::runtime::WatchStreamExt;
+use kube::runtime::events::{Event as KubeEvent, EventType};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher::{self, Event};
+use sealer_core::backup::BACKED_UP_AT_ANNOTATION;
 use sealer_core::keys::{
-    KEY_LABEL, KEY_LABEL_ACTIVE, KEY_NAME_PREFIX, generate_key, key_from_secret_data,
+    KEY_LABEL, KEY_LABEL_ACTIVE, KEY_NAME_PREFIX, generate_key, key_from_secret_data, newest_first,
+    ordering_time,
 };
 use sealer_core::{KeyRing, SealingCert};
 use tokio::sync::watch;
@@ -31,6 +35,62 @@ pub struct KeyInfo {
     pub ordering_time: i64,
     /// The certificate PEM, if the Secret has one.
     pub cert_pem: Option<String>,
+    /// When a backup last took this key (`sealer.dev/backed-up-at`), if ever.
+    pub backed_up_at: Option<String>,
+}
+
+/// Event reason (Warning, on the newest key's Secret): the key that seals new values has
+/// never been backed up (`seal keys backup`); the message gives its age.
+pub const REASON_KEY_NOT_BACKED_UP: &str = "KeyNotBackedUp";
+
+/// Whether the keys are backed up, for metrics and the warning event.
+#[derive(Debug, PartialEq, Eq)]
+pub struct BackupStatus {
+    /// The newest key carries a backup annotation (true when there is no key).
+    pub newest_backed_up: bool,
+    /// Keys without a backup annotation.
+    pub not_backed_up: usize,
+    /// For a newest key never backed up: its Secret's name and the warning to give.
+    pub warning: Option<(String, String)>,
+}
+
+/// The backup state of `set` at `now` (Unix seconds).
+pub fn backup_status(set: &KeySet, now: i64) -> BackupStatus {
+    let not_backed_up = set
+        .infos
+        .iter()
+        .filter(|i| i.backed_up_at.is_none())
+        .count();
+    let warning = set
+        .newest()
+        .filter(|k| k.backed_up_at.is_none())
+        .map(|k| {
+            let age = (now - k.ordering_time).max(0);
+            (
+                k.name.clone(),
+                format!(
+                    "sealing key {} ({}) is {} old and has never been backed up: losing it loses every \
+                     SealedSecret sealed with it; run `seal keys backup -o FILE --passphrase-file F`",
+                    k.name,
+                    sealer_core::seal::short_fingerprint(&k.fingerprint),
+                    human_age(age)
+                ),
+            )
+        });
+    BackupStatus {
+        newest_backed_up: warning.is_none(),
+        not_backed_up,
+        warning,
+    }
+}
+
+fn human_age(seconds: i64) -> String {
+    match seconds {
+        s if s >= 2 * 86_400 => format!("{} days", s / 86_400),
+        s if s >= 2 * 3600 => format!("{} hours", s / 3600),
+        s if s >= 120 => format!("{} minutes", s / 60),
+        s => format!("{s} seconds"),
+    }
 }
 
 /// The keys in use: a ring ordered newest first, and the newest key's certificate.
@@ -91,26 +151,31 @@ pub fn build_key_set(secrets: &[Arc<Secret>], mut on_error: impl FnMut(&Secret, 
         let tls_crt = data.and_then(|d| d.get("tls.crt")).map(|b| b.0.as_slice());
         match key_from_secret_data(&name, &tls_key.0, tls_crt) {
             Ok(key) => {
-                let ordering_time = key
-                    .cert_not_before()
-                    .or_else(|| s.metadata.creation_timestamp.as_ref().map(unix))
-                    .unwrap_or(0);
+                let ordering_time = ordering_time(
+                    key.cert_not_before(),
+                    s.metadata.creation_timestamp.as_ref().map(unix),
+                );
+                let backed_up_at = s
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(BACKED_UP_AT_ANNOTATION))
+                    .cloned();
                 let info = KeyInfo {
                     name,
                     fingerprint: key.fingerprint(),
                     ordering_time,
                     cert_pem: key.cert_pem().map(str::to_owned),
+                    backed_up_at,
                 };
                 loaded.push((info, key));
             }
             Err(e) => on_error(s, e.to_string()),
         }
     }
-    // Newest first; the name breaks ties so the order is stable.
+    // Newest first (sealer-core's rule, shared with `seal keys list`).
     loaded.sort_by(|(a, _), (b, _)| {
-        b.ordering_time
-            .cmp(&a.ordering_time)
-            .then_with(|| a.name.cmp(&b.name))
+        newest_first((a.ordering_time, &a.name), (b.ordering_time, &b.name))
     });
     let (infos, keys): (Vec<_>, Vec<_>) = loaded.into_iter().unzip();
     let mut ring = KeyRing::default();
@@ -139,6 +204,8 @@ pub async fn watch_keys(ctx: Arc<Context>, changed: watch::Sender<u64>) {
         .default_backoff()
         .boxed();
     let mut initialised = false;
+    // Keys already warned about as not backed up: once per key per process.
+    let mut warned = std::collections::HashSet::new();
     while let Some(event) = stream.next().await {
         match event {
             Ok(Event::Init | Event::InitApply(_)) => continue,
@@ -150,11 +217,16 @@ pub async fn watch_keys(ctx: Arc<Context>, changed: watch::Sender<u64>) {
                 continue;
             }
         }
-        reload(&ctx, &reader, &changed).await;
+        reload(&ctx, &reader, &changed, &mut warned).await;
     }
 }
 
-async fn reload(ctx: &Arc<Context>, reader: &Store<Secret>, changed: &watch::Sender<u64>) {
+async fn reload(
+    ctx: &Arc<Context>,
+    reader: &Store<Secret>,
+    changed: &watch::Sender<u64>,
+    warned: &mut std::collections::HashSet<String>,
+) {
     let secrets = reader.state();
     let mut failures = Vec::new();
     let set = build_key_set(&secrets, |s, reason| failures.push((s.clone(), reason)));
@@ -163,7 +235,8 @@ async fn reload(ctx: &Arc<Context>, reader: &Store<Secret>, changed: &watch::Sen
         ctx.metrics.key_load_errors.inc();
         ctx.publish_key_event(&secret, &reason).await;
     }
-    let before = current(&ctx.keys).fingerprints();
+    let previous = current(&ctx.keys);
+    let (before, was_loaded) = (previous.fingerprints(), previous.loaded);
     let after = set.fingerprints();
     ctx.metrics
         .keys
@@ -173,10 +246,35 @@ async fn reload(ctx: &Arc<Context>, reader: &Store<Secret>, changed: &watch::Sen
         newest = set.newest().map(|k| k.name.as_str()).unwrap_or(""),
         "key set loaded"
     );
+    let status = backup_status(&set, crate::now());
+    ctx.metrics
+        .newest_key_backed_up
+        .set(i64::from(status.newest_backed_up));
+    ctx.metrics
+        .keys_not_backed_up
+        .set(i64::try_from(status.not_backed_up).unwrap_or(i64::MAX));
+    if let Some((name, message)) = status.warning
+        && warned.insert(name.clone())
+        && let Some(secret) = secrets
+            .iter()
+            .find(|s| s.metadata.name.as_deref() == Some(&name))
+    {
+        tracing::warn!(secret = %name, "the newest sealing key has never been backed up");
+        let event = KubeEvent {
+            type_: EventType::Warning,
+            reason: REASON_KEY_NOT_BACKED_UP.into(),
+            note: Some(message),
+            action: "CheckBackup".into(),
+            secondary: None,
+        };
+        let _ = ctx.recorder.publish(&event, &secret.object_ref(&())).await;
+    }
     if let Ok(mut w) = ctx.keys.write() {
         *w = Arc::new(set);
     }
-    if before != after {
+    // The first load counts as a change even with no keys: the renewal loop waits for
+    // it before making the first key.
+    if before != after || !was_loaded {
         changed.send_modify(|n| *n += 1);
     }
 }
@@ -283,6 +381,7 @@ mod tests {
                 fingerprint: "f".into(),
                 ordering_time: t,
                 cert_pem: None,
+                backed_up_at: None,
             }],
             loaded: true,
         }
@@ -296,6 +395,39 @@ mod tests {
         assert!(!key_due(&info(100), 10_000, 0, None), "0 disables renewal");
         assert!(key_due(&info(100), 110, 0, Some(101)));
         assert!(!key_due(&info(100), 110, 0, Some(100)));
+    }
+
+    #[test]
+    fn a_newest_key_never_backed_up_is_warned_about_with_its_age() {
+        let mut set = info(1_000);
+        let status = backup_status(&set, 1_000 + 3 * 86_400 + 5);
+        assert!(!status.newest_backed_up);
+        assert_eq!(status.not_backed_up, 1);
+        let (name, message) = status.warning.unwrap();
+        assert_eq!(name, "k");
+        assert!(
+            message
+                .starts_with("sealing key k (sha256:f) is 3 days old and has never been backed up"),
+            "{message}"
+        );
+        set.infos[0].backed_up_at = Some("2026-01-01T00:00:00Z".into());
+        set.infos.push(KeyInfo {
+            name: "old".into(),
+            fingerprint: "0".into(),
+            ordering_time: 10,
+            cert_pem: None,
+            backed_up_at: None,
+        });
+        let status = backup_status(&set, 2_000);
+        assert_eq!(
+            status,
+            BackupStatus {
+                newest_backed_up: true,
+                not_backed_up: 1,
+                warning: None
+            }
+        );
+        assert!(backup_status(&KeySet::default(), 0).newest_backed_up);
     }
 
     #[test]

@@ -76,6 +76,10 @@ pub struct Metrics {
     pub newest_key_age_seconds: Gauge,
     /// Key Secrets that could not be loaded.
     pub key_load_errors: Counter,
+    /// 1 when the key that seals new values has been backed up (`sealer.dev/backed-up-at`).
+    pub newest_key_backed_up: Gauge,
+    /// Loaded keys without a backup annotation.
+    pub keys_not_backed_up: Gauge,
     /// Time spent decrypting and rendering one SealedSecret.
     pub unseal_duration: Histogram,
     /// Reconciliations that found the Secret in sync by its digest, without any RSA.
@@ -106,6 +110,8 @@ impl Metrics {
             keys: Gauge::default(),
             newest_key_age_seconds: Gauge::default(),
             key_load_errors: Counter::default(),
+            newest_key_backed_up: Gauge::default(),
+            keys_not_backed_up: Gauge::default(),
             unseal_duration: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
             unseal_skipped: Counter::default(),
             rsa_decryptions: Counter::default(),
@@ -153,6 +159,16 @@ impl Metrics {
             "sealer_key_load_errors",
             "Key Secrets that could not be loaded (malformed)",
             m.key_load_errors.clone(),
+        );
+        registry.register(
+            "sealer_newest_key_backed_up",
+            "1 when the key that seals new values has been backed up (seal keys backup), else 0",
+            m.newest_key_backed_up.clone(),
+        );
+        registry.register(
+            "sealer_keys_not_backed_up",
+            "Loaded sealing keys that no backup has taken",
+            m.keys_not_backed_up.clone(),
         );
         registry.register(
             "sealer_unseal_duration_seconds",

@@ -1,0 +1,186 @@
+//! `seal reencrypt --dir DIR`: re-seals every SealedSecret file under DIR in place, after
+//! a key renewal. Only files whose documents are all SealedSecrets are touched; each is
+//! rewritten atomically in its own format (YAML stays YAML, JSON stays JSON).
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use sealer_core::manifest::{self, Format};
+use sealer_core::seal;
+use sealer_core::{KeyRing, SealingCert};
+use serde_json::Value;
+
+use crate::args::ReencryptArgs;
+use crate::error::{CliError, CliResult};
+use crate::io;
+
+/// A progress bar is drawn from this many files on, when stderr is a terminal.
+const PROGRESS_FROM: usize = 20;
+const BAR_WIDTH: usize = 30;
+
+/// How one file is re-sealed: offline with keys and a certificate, or by the controller.
+enum Resealer {
+    Offline(KeyRing, SealingCert),
+    Online(crate::cluster::Controller),
+}
+
+/// Manifest files under `dir` (`.yaml`, `.yml`, `.json`), sorted; hidden entries
+/// (`.git`...) are not entered.
+fn manifest_files(dir: &Path) -> CliResult<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| {
+            CliError::Input(format!(
+                "cannot read {}: {}",
+                d.display(),
+                io::io_reason(&e)
+            ))
+        })?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if hidden || kind.is_symlink() {
+                continue;
+            }
+            if kind.is_dir() {
+                stack.push(path);
+            } else if kind.is_file()
+                && path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
+            {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// What happened to one file.
+enum Outcome {
+    Changed,
+    Skipped(String),
+    Failed(String),
+}
+
+fn reseal_file(path: &Path, resealer: &Resealer, namespace: Option<&str>) -> Outcome {
+    let source = path.display().to_string();
+    let text = match io::read_text(Some(path), "a manifest") {
+        Ok(t) => t,
+        Err(e) => return Outcome::Skipped(e.to_string()),
+    };
+    let docs = match manifest::parse_documents(&text) {
+        Ok(d) if !d.is_empty() => d,
+        Ok(_) => return Outcome::Skipped("no objects".into()),
+        Err(_) => return Outcome::Skipped("not a YAML or JSON manifest".into()),
+    };
+    if let Some(other) = docs.iter().find(|d| !seal::is_sealed_secret(d)) {
+        return Outcome::Skipped(format!(
+            "holds a {}, not only SealedSecrets",
+            manifest::kind(other).unwrap_or("object without kind")
+        ));
+    }
+    let mut out = Vec::new();
+    for s in docs.iter() {
+        let resealed = match resealer {
+            Resealer::Offline(ring, cert) => {
+                seal::reencrypt(s, ring, cert, namespace).map_err(|e| {
+                    CliError::Input(format!("SealedSecret {}: {e}", manifest::display_name(s)))
+                })
+            }
+            Resealer::Online(controller) => crate::rotate_online(controller, s, &source),
+        };
+        match resealed {
+            Ok(v) => out.push(v),
+            Err(e) => return Outcome::Failed(e.to_string()),
+        }
+    }
+    let format = if manifest::is_json(&text) {
+        Format::Json
+    } else {
+        Format::Yaml
+    };
+    match render_and_write(path, &out, format) {
+        Ok(()) => Outcome::Changed,
+        Err(e) => Outcome::Failed(e.to_string()),
+    }
+}
+
+fn render_and_write(path: &Path, docs: &[Value], format: Format) -> CliResult {
+    let rendered = manifest::render(docs, format)?;
+    io::write_atomic(path, rendered.as_bytes(), None)
+}
+
+/// Draws `[#####-----] n/total` on one terminal line.
+fn draw(done: usize, total: usize) {
+    let filled = BAR_WIDTH * done / total.max(1);
+    let mut err = std::io::stderr().lock();
+    let _ = write!(
+        err,
+        "\r[{}{}] {done}/{total}",
+        "#".repeat(filled),
+        "-".repeat(BAR_WIDTH - filled)
+    );
+    let _ = err.flush();
+}
+
+/// Runs `seal reencrypt --dir DIR`.
+pub fn run(a: &ReencryptArgs, dir: &Path) -> CliResult {
+    if !dir.is_dir() {
+        return Err(CliError::Input(format!(
+            "{} is not a directory",
+            dir.display()
+        )));
+    }
+    let files = manifest_files(dir)?;
+    let resealer = if a.keys.keys.is_empty() {
+        Resealer::Online(a.cert.controller.controller())
+    } else {
+        Resealer::Offline(
+            crate::load_keys(&a.keys.keys, a.keys.passphrase_file.as_deref())?,
+            crate::load_cert(&a.cert)?,
+        )
+    };
+    let progress = files.len() >= PROGRESS_FROM && std::io::stderr().is_terminal();
+    let mut report = String::new();
+    let (mut changed, mut skipped, mut failed) = (0usize, 0usize, 0usize);
+    for (i, path) in files.iter().enumerate() {
+        if progress {
+            draw(i, files.len());
+        }
+        match reseal_file(path, &resealer, a.namespace.as_deref()) {
+            Outcome::Changed => {
+                changed += 1;
+                report.push_str(&format!("resealed  {}\n", path.display()));
+            }
+            Outcome::Skipped(why) => {
+                skipped += 1;
+                report.push_str(&format!("skipped   {}: {why}\n", path.display()));
+            }
+            Outcome::Failed(why) => {
+                failed += 1;
+                report.push_str(&format!("FAILED    {}: {why}\n", path.display()));
+            }
+        }
+    }
+    if progress {
+        draw(files.len(), files.len());
+        eprintln!();
+    }
+    report.push_str(&format!(
+        "{changed} file(s) re-sealed, {skipped} skipped, {failed} failed\n"
+    ));
+    io::write_output(None, report.as_bytes(), None)?;
+    if failed > 0 {
+        return Err(CliError::Failed(format!(
+            "{failed} file(s) could not be re-sealed and were left unchanged"
+        )));
+    }
+    Ok(())
+}
