@@ -247,6 +247,15 @@ async fn reload(
         "key set loaded"
     );
     let status = backup_status(&set, crate::now());
+    if let Ok(mut w) = ctx.keys.write() {
+        *w = Arc::new(set);
+    }
+    // The first load counts as a change even with no keys: the renewal loop waits for
+    // it before making the first key.
+    if before != after || !was_loaded {
+        changed.send_modify(|n| *n += 1);
+    }
+    // After the swap: publishing an event must not delay the new keys.
     ctx.metrics
         .newest_key_backed_up
         .set(i64::from(status.newest_backed_up));
@@ -268,14 +277,6 @@ async fn reload(
             secondary: None,
         };
         let _ = ctx.recorder.publish(&event, &secret.object_ref(&())).await;
-    }
-    if let Ok(mut w) = ctx.keys.write() {
-        *w = Arc::new(set);
-    }
-    // The first load counts as a change even with no keys: the renewal loop waits for
-    // it before making the first key.
-    if before != after || !was_loaded {
-        changed.send_modify(|n| *n += 1);
     }
 }
 
