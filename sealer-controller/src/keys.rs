@@ -333,22 +333,30 @@ pub fn key_due(set: &KeySet, now: i64, renew_period: i64, cutoff: Option<i64>) -
 /// Leader-only loop: makes the first key when none exists, renews on schedule and
 /// honours the cutoff. Checks once a minute and whenever the key set changes.
 pub async fn renew_keys(ctx: Arc<Context>, mut changed: watch::Receiver<u64>) {
+    // The cutoff is a start-up rule (as upstream): once this process has made a key, a
+    // cutoff in the future must not make it generate keys forever.
+    let mut cutoff = ctx.config.key_cutoff;
     loop {
+        // Mark every notification so far as seen before reading the state, so a stale
+        // one cannot make this loop act twice on the same state.
+        changed.borrow_and_update();
         let set = current(&ctx.keys);
-        if set.loaded
-            && key_due(
-                &set,
-                crate::now(),
-                ctx.config.key_renew_period,
-                ctx.config.key_cutoff,
-            )
-        {
+        if set.loaded && key_due(&set, crate::now(), ctx.config.key_renew_period, cutoff) {
             match create_key(&ctx).await {
-                Ok(_) => {
-                    // Wait for the watch to load it before checking again.
-                    let _ =
-                        tokio::time::timeout(std::time::Duration::from_secs(30), changed.changed())
-                            .await;
+                Ok(name) => {
+                    cutoff = None;
+                    // Wait (30 s at most) until the watch has loaded the new key, so it
+                    // is not judged due again.
+                    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+                    while !current(&ctx.keys).infos.iter().any(|k| k.name == name) {
+                        if tokio::time::timeout_at(deadline, changed.changed())
+                            .await
+                            .is_err()
+                        {
+                            tracing::warn!(secret = %name, "the new key Secret was not seen by the key watch within 30 s");
+                            break;
+                        }
+                    }
                     continue;
                 }
                 Err(e) => {
@@ -358,14 +366,20 @@ pub async fn renew_keys(ctx: Arc<Context>, mut changed: watch::Receiver<u64>) {
             tokio::time::sleep(std::time::Duration::from_secs(10)).await;
             continue;
         }
+        let mut wait = 60;
         if let Some(newest) = set.newest() {
+            let now = crate::now();
             ctx.metrics
                 .newest_key_age_seconds
-                .set(crate::now() - newest.ordering_time);
+                .set(now - newest.ordering_time);
+            if ctx.config.key_renew_period > 0 {
+                let due = newest.ordering_time + ctx.config.key_renew_period;
+                wait = (due - now).clamp(1, 60);
+            }
         }
         tokio::select! {
             _ = changed.changed() => {}
-            _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            _ = tokio::time::sleep(std::time::Duration::from_secs(wait.unsigned_abs())) => {}
         }
     }
 }

@@ -205,6 +205,23 @@ async fn run(flags: Flags) -> Result<(), String> {
 
     tokio::spawn(keys::renew_keys(ctx.clone(), key_changes_rx.clone()));
 
+    // Reconciling before a key is loaded would mark every SealedSecret as failed for a
+    // moment (and cost a status write each): wait for the first key.
+    let mut loaded = key_changes_rx.clone();
+    loop {
+        let set = keys::current(&ctx.keys);
+        if set.loaded && !set.ring.is_empty() {
+            break;
+        }
+        tokio::select! {
+            r = loaded.changed() => if r.is_err() { return Err("the key watch stopped".to_owned()) },
+            () = tokio::time::sleep(Duration::from_secs(30)) => {
+                tracing::warn!(namespace = %namespace, "still waiting for a sealing key (check the key Secrets and RBAC)");
+            }
+            () = shutdown_signal() => return Ok(()),
+        }
+    }
+
     let sealed: Api<SealedSecret> = match &flags.watch_namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),

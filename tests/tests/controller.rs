@@ -546,6 +546,12 @@ async fn keys_are_renewed_on_schedule_and_at_start_after_the_cutoff() {
         (ctl.metric("sealer_keys") as usize > keys).then_some(())
     })
     .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        ctl.metric("sealer_keys") as usize,
+        keys + 1,
+        "the cutoff makes one key, not one per check"
+    );
 }
 
 #[tokio::test]
