@@ -99,6 +99,14 @@ pub fn parse_documents(text: &str) -> Result<Documents> {
         // `0123` stays "0123"; only true/false are booleans. Duplicate keys stay errors.
         options.strict_booleans = true;
         options.leading_zero_numbers_as_strings = true;
+        // The default budget stops at 1,024 documents; a stream of thousands of Secrets
+        // is ordinary here. Raise the size limits, keep the alias/depth protections.
+        let mut budget = serde_saphyr::Budget::default();
+        budget.max_documents = 1_000_000;
+        budget.max_nodes = 20_000_000;
+        budget.max_events = 100_000_000;
+        budget.max_total_scalar_bytes = 512 * 1024 * 1024;
+        options.budget = Some(budget);
         let docs: Vec<Value> =
             serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
                 // Only the location and the parser's own words: never the input text.
@@ -300,6 +308,13 @@ mod tests {
         assert_eq!(d["metadata"]["namespace"], "y");
         assert_eq!(d["stringData"]["a"], "no");
         assert_eq!(d["stringData"]["b"], "0123");
+    }
+
+    #[test]
+    fn a_stream_of_thousands_of_documents_is_read() {
+        let one = "---\napiVersion: v1\nkind: Secret\nmetadata: {name: a, namespace: b}\nstringData: {k: v}\n";
+        let docs = parse_documents(&one.repeat(5000)).unwrap();
+        assert_eq!(docs.len(), 5000);
     }
 
     #[test]
