@@ -76,7 +76,11 @@ pub fn produced_digest(
     data: &BTreeMap<String, &[u8]>,
 ) -> String {
     let tag = key.authenticate(&message(source, secret_type, data));
-    format!("{VERSION}:{}:{}", &key.fingerprint()[..16], hex::encode(tag))
+    format!(
+        "{VERSION}:{}:{}",
+        &key.fingerprint()[..16],
+        hex::encode(tag)
+    )
 }
 
 /// Whether `recorded` (a produced digest) vouches that a Secret with `data` and
@@ -140,12 +144,31 @@ mod tests {
         assert!(!verify_produced(&ring, &d, "src", Some("Opaque"), &edited));
         assert!(!verify_produced(&ring, &d, "src2", Some("Opaque"), &data));
         assert!(!verify_produced(&ring, &d, "src", None, &data));
-        let other_ring = KeyRing::new(crate::keys::load_private_keys(other.key_pem.as_bytes(), "o").unwrap());
-        assert!(!verify_produced(&other_ring, &d, "src", Some("Opaque"), &data));
+        let other_ring =
+            KeyRing::new(crate::keys::load_private_keys(other.key_pem.as_bytes(), "o").unwrap());
+        assert!(!verify_produced(
+            &other_ring,
+            &d,
+            "src",
+            Some("Opaque"),
+            &data
+        ));
         // Forging with a guessed tag fails.
         let forged = format!("v1:{}:{}", &fp[..16], "00".repeat(32));
-        assert!(!verify_produced(&ring, &forged, "src", Some("Opaque"), &data));
-        assert!(!verify_produced(&ring, "garbage", "src", Some("Opaque"), &data));
+        assert!(!verify_produced(
+            &ring,
+            &forged,
+            "src",
+            Some("Opaque"),
+            &data
+        ));
+        assert!(!verify_produced(
+            &ring,
+            "garbage",
+            "src",
+            Some("Opaque"),
+            &data
+        ));
     }
 
     #[test]
