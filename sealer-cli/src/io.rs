@@ -95,6 +95,23 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> CliResult {
             io_reason(&e)
         ))
     };
+    // Renaming over a device or a pipe (`-w /dev/stdout`, `--key-out /dev/null`) would
+    // replace it with a regular file: write to such targets in place instead.
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.is_dir() {
+            return Err(CliError::Input(format!(
+                "cannot write {}: it is a directory",
+                path.display()
+            )));
+        }
+        if !meta.is_file() {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(fail)?;
+            return f.write_all(data).and_then(|()| f.flush()).map_err(fail);
+        }
+    }
     let mut tmp = tempfile::Builder::new()
         .prefix(".seal-")
         .tempfile_in(&dir)

@@ -493,3 +493,13 @@ fn fail_an_unreachable_certificate_url_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn writing_to_a_device_writes_through_it_instead_of_replacing_it() {
+    // An earlier version renamed its temporary file over /dev/null.
+    let out = seal(&["--cert", &fx().cert(), "-w", "/dev/null"], SECRET);
+    assert!(out.status.success(), "{}", stderr(&out));
+    use std::os::unix::fs::FileTypeExt;
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(meta.file_type().is_char_device(), "/dev/null must stay a device");
+}
