@@ -501,5 +501,8 @@ fn writing_to_a_device_writes_through_it_instead_of_replacing_it() {
     assert!(out.status.success(), "{}", stderr(&out));
     use std::os::unix::fs::FileTypeExt;
     let meta = std::fs::metadata("/dev/null").unwrap();
-    assert!(meta.file_type().is_char_device(), "/dev/null must stay a device");
+    assert!(
+        meta.file_type().is_char_device(),
+        "/dev/null must stay a device"
+    );
 }

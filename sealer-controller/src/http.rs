@@ -186,15 +186,20 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-async fn verify(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
+/// What `/v1/verify` and `/v1/rotate` do first: take a token from the rate limiter (both
+/// cost RSA work), then read exactly one SealedSecret from the body.
+fn admit(ctx: &Context, body: &[u8]) -> Result<serde_json::Value, Refusal> {
     if !ctx.http_limiter.allow() {
-        return (
+        return Err((
             StatusCode::TOO_MANY_REQUESTS,
-            "rate limited: retry in a second\n",
-        )
-            .into_response();
+            "rate limited: retry in a second\n".to_owned(),
+        ));
     }
-    let sealed = match parse_one(&body) {
+    parse_one(body)
+}
+
+async fn verify(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
+    let sealed = match admit(&ctx, &body) {
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };
@@ -216,14 +221,7 @@ async fn verify(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
 }
 
 async fn rotate(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
-    if !ctx.http_limiter.allow() {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate limited: retry in a second\n",
-        )
-            .into_response();
-    }
-    let sealed = match parse_one(&body) {
+    let sealed = match admit(&ctx, &body) {
         Ok(v) => v,
         Err(r) => return r.into_response(),
     };

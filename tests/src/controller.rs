@@ -463,3 +463,39 @@ pub async fn expose_in_netns(client: &Client, ns: &str, name: &str, ip: &str) {
         .await
         .unwrap_or_else(|e| panic!("cannot create EndpointSlice {ns}/{name}-netns: {e}"));
 }
+
+/// How long the shared waits below give the controller.
+pub const WAIT: Duration = Duration::from_secs(60);
+
+/// A plaintext Secret manifest (YAML) with `values` in `stringData` and `extra_meta`
+/// (indented YAML lines) appended to its metadata.
+pub fn secret_yaml(ns: &str, name: &str, values: &[(&str, &str)], extra_meta: &str) -> String {
+    let mut s = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {ns}\n{extra_meta}stringData:\n"
+    );
+    for (k, v) in values {
+        s.push_str(&format!("  {k}: \"{v}\"\n"));
+    }
+    s
+}
+
+/// The value of `key` in the Secret `ns/name`, if both exist.
+pub async fn secret_value(client: &Client, ns: &str, name: &str, key: &str) -> Option<Vec<u8>> {
+    let s = Api::<k8s_openapi::api::core::v1::Secret>::namespaced(client.clone(), ns)
+        .get_opt(name)
+        .await
+        .ok()??;
+    s.data?.get(key).map(|b| b.0.clone())
+}
+
+/// Waits ([`WAIT`] at most) until the Secret `ns/name` holds `want` under `key`.
+pub async fn wait_value(client: &Client, ns: &str, name: &str, key: &str, want: &[u8]) {
+    wait_for(
+        WAIT,
+        &format!("{ns}/{name} {key} = {:?}", String::from_utf8_lossy(want)),
+        || async {
+            (secret_value(client, ns, name, key).await.as_deref() == Some(want)).then_some(())
+        },
+    )
+    .await
+}

@@ -14,7 +14,9 @@ use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams};
 use sealer_controller::crd::SealedSecret;
 use sealer_tests::cluster;
-use sealer_tests::controller::{RunningController, http_post, wait_for};
+use sealer_tests::controller::{
+    RunningController, http_post, secret_value, secret_yaml, wait_for, wait_value,
+};
 use sealer_tests::peers::{run, run_ok, seal_bin};
 
 const T: Duration = Duration::from_secs(60);
@@ -24,16 +26,6 @@ async fn setup(prefix: &str) -> (Client, String) {
     cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
     let ns = cluster::namespace(&client, prefix).await;
     (client, ns)
-}
-
-fn secret_yaml(ns: &str, name: &str, values: &[(&str, &str)], extra_meta: &str) -> String {
-    let mut s = format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {ns}\n{extra_meta}stringData:\n"
-    );
-    for (k, v) in values {
-        s.push_str(&format!("  {k}: \"{v}\"\n"));
-    }
-    s
 }
 
 /// Seals with `seal` and the given certificate; returns the SealedSecret.
@@ -49,25 +41,6 @@ async fn create(client: &Client, ns: &str, ss: &SealedSecret) -> SealedSecret {
         .create(&PostParams::default(), ss)
         .await
         .unwrap()
-}
-
-async fn secret_value(client: &Client, ns: &str, name: &str, key: &str) -> Option<Vec<u8>> {
-    let s = Api::<Secret>::namespaced(client.clone(), ns)
-        .get_opt(name)
-        .await
-        .ok()??;
-    s.data?.get(key).map(|b| b.0.clone())
-}
-
-async fn wait_value(client: &Client, ns: &str, name: &str, key: &str, want: &[u8]) {
-    wait_for(
-        T,
-        &format!("{ns}/{name} {key} = {:?}", String::from_utf8_lossy(want)),
-        || async {
-            (secret_value(client, ns, name, key).await.as_deref() == Some(want)).then_some(())
-        },
-    )
-    .await
 }
 
 async fn synced(

@@ -21,7 +21,8 @@ use kube::api::{Api, ListParams, PostParams};
 use sealer_controller::crd::SealedSecret;
 use sealer_tests::cluster;
 use sealer_tests::controller::{
-    Netns, RunningController, expose_in_netns, http_get, http_post, wait_for,
+    Netns, RunningController, expose_in_netns, http_get, http_post, secret_yaml, wait_for,
+    wait_value,
 };
 use sealer_tests::peers::seal_bin;
 
@@ -116,16 +117,6 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn secret_yaml(ns: &str, name: &str, values: &[(&str, &str)], extra_meta: &str) -> String {
-    let mut s = format!(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: {ns}\n{extra_meta}stringData:\n"
-    );
-    for (k, v) in values {
-        s.push_str(&format!("  {k}: \"{v}\"\n"));
-    }
-    s
-}
-
 /// A 2048-bit key pair from `seal keygen`, unknown to any controller: (key, cert).
 fn foreign_key() -> (PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(cluster::unique_name("proxy-foreign"));
@@ -157,25 +148,6 @@ fn sealed_with_cert(cert: &Path, secret: &str) -> Vec<u8> {
         ),
         "seal --cert",
     )
-}
-
-async fn secret_value(client: &Client, ns: &str, name: &str, key: &str) -> Option<Vec<u8>> {
-    let s = Api::<Secret>::namespaced(client.clone(), ns)
-        .get_opt(name)
-        .await
-        .ok()??;
-    s.data?.get(key).map(|b| b.0.clone())
-}
-
-async fn wait_value(client: &Client, ns: &str, name: &str, key: &str, want: &[u8]) {
-    wait_for(
-        T,
-        &format!("{ns}/{name} {key} = {:?}", String::from_utf8_lossy(want)),
-        || async {
-            (secret_value(client, ns, name, key).await.as_deref() == Some(want)).then_some(())
-        },
-    )
-    .await
 }
 
 async fn create(client: &Client, ns: &str, ss: &SealedSecret) {
