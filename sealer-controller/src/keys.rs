@@ -284,6 +284,14 @@ async fn reload(
 pub async fn create_key(ctx: &Context) -> Result<String, crate::Error> {
     let bits = ctx.config.key_bits;
     let days = ctx.config.cert_days;
+    // Keys are ordered by certificate NotBefore, which has one-second precision: a key
+    // made in the same second as the newest one would not become the newest. Start in a
+    // later second.
+    if let Some(newest) = current(&ctx.keys).newest().map(|k| k.ordering_time) {
+        while crate::now() <= newest {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
     let generated = tokio::task::spawn_blocking(move || generate_key(bits, days, crate::now()))
         .await
         .map_err(|e| crate::Error::Internal(format!("key generation task: {e}")))?
