@@ -121,12 +121,15 @@ fn parse_input(file: Option<&Path>, what: &str) -> CliResult<(Documents, bool)> 
 }
 
 /// Renders output objects; wipes them afterwards when they hold plaintext.
-fn emit(objects: Vec<Value>, format: Format, out: Option<&Path>, mode: Option<u32>) -> CliResult {
-    let docs = Documents::new(objects);
-    let collected: Vec<Value> = docs.iter().cloned().collect();
-    let rendered = Zeroizing::new(manifest::render(&collected, format)?);
-    drop(Documents::new(collected));
-    io::write_output(out, rendered.as_bytes(), mode)
+fn emit(
+    mut objects: Vec<Value>,
+    format: Format,
+    out: Option<&Path>,
+    mode: Option<u32>,
+) -> CliResult {
+    let rendered = manifest::render(&objects, format).map(Zeroizing::new);
+    objects.iter_mut().for_each(manifest::wipe);
+    io::write_output(out, rendered?.as_bytes(), mode)
 }
 
 fn cmd_seal(a: &args::SealArgs) -> CliResult {

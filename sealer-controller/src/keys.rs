@@ -238,9 +238,7 @@ async fn reload(
     let previous = current(&ctx.keys);
     let (before, was_loaded) = (previous.fingerprints(), previous.loaded);
     let after = set.fingerprints();
-    ctx.metrics
-        .keys
-        .set(i64::try_from(set.infos.len()).unwrap_or(i64::MAX));
+    let count = i64::try_from(set.infos.len()).unwrap_or(i64::MAX);
     tracing::info!(
         keys = set.infos.len(),
         newest = set.newest().map(|k| k.name.as_str()).unwrap_or(""),
@@ -250,6 +248,8 @@ async fn reload(
     if let Ok(mut w) = ctx.keys.write() {
         *w = Arc::new(set);
     }
+    // Only now: whoever sees the new count must also be served the new keys.
+    ctx.metrics.keys.set(count);
     // The first load counts as a change even with no keys: the renewal loop waits for
     // it before making the first key.
     if before != after || !was_loaded {

@@ -318,19 +318,20 @@ pub fn plan(existing: Option<&Secret>, desired: Secret, uid: Option<&str>) -> Re
 
 /// Decrypts and renders the Secret `ss` produces, with its digest annotation. Runs on a
 /// blocking thread: this is where the RSA work happens.
+/// `value` is `ss` as JSON (already made for the source digest).
 pub fn unseal(
     ss: &SealedSecret,
+    value: &Value,
     keys: &KeySet,
     shape: &Shape,
     source: &str,
 ) -> Result<(Secret, usize), Error> {
-    let value = as_value(ss)?;
-    let target = seal::sealed_target(&value, None).map_err(|e| Error::Unseal(e.to_string()))?;
+    let target = seal::sealed_target(value, None).map_err(|e| Error::Unseal(e.to_string()))?;
     let opened =
-        seal::open_all(&value, &keys.ring, None).map_err(|e| Error::Unseal(e.to_string()))?;
+        seal::open_all(value, &keys.ring, None).map_err(|e| Error::Unseal(e.to_string()))?;
     let attempts = opened.values.len() + opened.failures.len();
     let mut produced =
-        seal::unsealed_secret(&value, &target, opened).map_err(|e| Error::Unseal(e.to_string()))?;
+        seal::unsealed_secret(value, &target, opened).map_err(|e| Error::Unseal(e.to_string()))?;
     let result = to_secret(&produced, ss, shape, source, keys);
     manifest::wipe(&mut produced);
     result.map(|s| (s, attempts))
@@ -443,7 +444,8 @@ async fn apply(ss: &SealedSecret, ctx: &Arc<Context>) -> Result<bool, Error> {
     let existing = secrets.get_opt(&name).await?;
     let keys = current(&ctx.keys);
     let shape = shape(ss);
-    let source = digest::source_digest(&as_value(ss)?);
+    let value = as_value(ss)?;
+    let source = digest::source_digest(&value);
     let uid = ss.metadata.uid.as_deref();
     if let Some(e) = &existing {
         if ownership(e, uid) == Ownership::Foreign {
@@ -466,7 +468,7 @@ async fn apply(ss: &SealedSecret, ctx: &Arc<Context>) -> Result<bool, Error> {
         let ss = ss.clone();
         let started = Instant::now();
         let (desired, attempts) =
-            tokio::task::spawn_blocking(move || unseal(&ss, &keys, &shape, &source))
+            tokio::task::spawn_blocking(move || unseal(&ss, &value, &keys, &shape, &source))
                 .await
                 .map_err(|e| Error::Internal(format!("unseal task: {e}")))??;
         ctx.metrics

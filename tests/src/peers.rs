@@ -90,3 +90,30 @@ pub fn run_ok(program: &Path, args: &[&str], stdin: &[u8]) -> Vec<u8> {
     );
     out.stdout
 }
+
+/// A fresh 2048-bit key pair made by `seal keygen` in a new temporary folder named after
+/// `prefix`, unknown to any controller: `(key, cert)`.
+///
+/// # Panics
+/// When `seal keygen` fails.
+pub fn keygen(prefix: &str) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(crate::cluster::unique_name(prefix));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
+    let (k, c) = (key.display().to_string(), cert.display().to_string());
+    run_ok(
+        &seal_bin(),
+        &[
+            "keygen",
+            "--bits",
+            "2048",
+            "--key-out",
+            &k,
+            "--cert-out",
+            &c,
+        ],
+        b"",
+    );
+    (key, cert)
+}

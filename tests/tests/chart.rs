@@ -30,7 +30,7 @@ use kube::discovery::ApiResource;
 use kube::{Client, Config};
 use sealer_controller::crd::SealedSecret;
 use sealer_tests::cluster;
-use sealer_tests::controller::{controller_bin, free_port, http_get, wait_for};
+use sealer_tests::controller::{controller_bin, free_port, http_get, terminate_child, wait_for};
 use sealer_tests::peers::{peer, repo_root, run_ok, seal_bin};
 use serde_json::{Value, json};
 
@@ -395,20 +395,7 @@ impl Controller {
 
     /// SIGTERM, then wait for the exit; whether it exited 0.
     fn terminate(&mut self) -> bool {
-        let mut child = self.child.take().unwrap();
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = child.try_wait() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        false
+        self.child.take().is_some_and(terminate_child)
     }
 }
 

@@ -17,7 +17,7 @@ use sealer_tests::cluster;
 use sealer_tests::controller::{
     RunningController, http_post, secret_value, secret_yaml, wait_for, wait_value,
 };
-use sealer_tests::peers::{run, run_ok, seal_bin};
+use sealer_tests::peers::{keygen, run, run_ok, seal_bin};
 
 const T: Duration = Duration::from_secs(60);
 
@@ -368,22 +368,7 @@ async fn keys_are_hot_reloaded_and_failed_sealed_secrets_are_retried_when_a_key_
     let (client, ns) = setup("ctl-keys").await;
     let ctl = RunningController::start(&ns, &ns, &["--key-renew-period", "0"]);
     // A key the controller does not know yet, made by `seal keygen` (bring your own key).
-    let dir = std::env::temp_dir().join(cluster::unique_name("byok"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
-    run_ok(
-        &seal_bin(),
-        &[
-            "keygen",
-            "--bits",
-            "2048",
-            "--key-out",
-            key.to_str().unwrap(),
-            "--cert-out",
-            cert.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let (key, cert) = keygen("byok");
     create(
         &client,
         &ns,
@@ -549,22 +534,7 @@ async fn verify_and_rotate_answer_like_upstream_and_keep_the_template() {
     let body = serde_json::to_vec(&ss).unwrap();
     assert_eq!(http_post(&format!("{}/v1/verify", ctl.api), &body).0, 200);
 
-    let dir = std::env::temp_dir().join(cluster::unique_name("foreign"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let fcert = dir.join("c.pem");
-    run_ok(
-        &seal_bin(),
-        &[
-            "keygen",
-            "--bits",
-            "2048",
-            "--key-out",
-            dir.join("k.pem").to_str().unwrap(),
-            "--cert-out",
-            fcert.to_str().unwrap(),
-        ],
-        b"",
-    );
+    let (_, fcert) = keygen("foreign");
     let foreign = serde_json::to_vec(&seal_with(
         &fcert,
         &secret_yaml(&ns, "api", &[("token", "abc")], ""),

@@ -24,7 +24,7 @@ use sealer_tests::controller::{
     Netns, RunningController, expose_in_netns, http_get, http_post, secret_yaml, wait_for,
     wait_value,
 };
-use sealer_tests::peers::seal_bin;
+use sealer_tests::peers::{keygen, seal_bin};
 
 const T: Duration = Duration::from_secs(60);
 
@@ -119,25 +119,7 @@ fn stderr(out: &Output) -> String {
 
 /// A 2048-bit key pair from `seal keygen`, unknown to any controller: (key, cert).
 fn foreign_key() -> (PathBuf, PathBuf) {
-    let dir = std::env::temp_dir().join(cluster::unique_name("proxy-foreign"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
-    ok(
-        &seal(
-            &[
-                "keygen",
-                "--bits",
-                "2048",
-                "--key-out",
-                key.to_str().unwrap(),
-                "--cert-out",
-                cert.to_str().unwrap(),
-            ],
-            b"",
-        ),
-        "seal keygen",
-    );
-    (key, cert)
+    keygen("proxy-foreign")
 }
 
 fn sealed_with_cert(cert: &Path, secret: &str) -> Vec<u8> {
