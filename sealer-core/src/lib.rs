@@ -17,6 +17,7 @@ pub mod scope;
 pub mod seal;
 pub mod template;
 pub mod value;
+mod values;
 
 pub use cert::SealingCert;
 pub use error::{Error, Result};

@@ -35,8 +35,7 @@ const SERVER_FIELDS: &[&str] = &[
     "deletionGracePeriodSeconds",
 ];
 
-/// Plaintext values by key, wiped on drop.
-pub type Values = BTreeMap<String, Zeroizing<Vec<u8>>>;
+pub use crate::values::Values;
 
 /// What `seal` may fill in or override.
 #[derive(Clone, Debug, Default)]
