@@ -137,8 +137,8 @@ impl SealingCert {
         SealedValue::seal(&self.public, &scope.label(namespace, name), plaintext)
     }
 
-    /// Seals one value under an explicit OAEP label.
-    pub(crate) fn seal_raw_label(&self, label: &[u8], plaintext: &[u8]) -> Result<SealedValue> {
+    /// Seals one value under an explicit OAEP label (as [`Scope::label`] builds one).
+    pub fn seal_raw_label(&self, label: &[u8], plaintext: &[u8]) -> Result<SealedValue> {
         SealedValue::seal(&self.public, label, plaintext)
     }
 

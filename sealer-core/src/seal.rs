@@ -280,7 +280,7 @@ pub fn seal_values(
     let label = target.label();
     let mut out = Map::new();
     for (key, value) in values {
-        let sealed = crate::value::SealedValue::seal_with(cert, &label, value)?;
+        let sealed = cert.seal_raw_label(&label, value)?;
         out.insert(key.clone(), json!(sealed.to_base64()));
     }
     Ok(out)
@@ -299,7 +299,7 @@ pub fn seal_raw(cert: &SealingCert, target: &Target, plaintext: &[u8]) -> Result
             "strict scope needs a name: pass --name NAME (or choose --scope namespace-wide)".into(),
         ));
     }
-    Ok(SealedValue::seal_with(cert, &target.label(), plaintext)?.to_base64())
+    Ok(cert.seal_raw_label(&target.label(), plaintext)?.to_base64())
 }
 
 /// The target a SealedSecret's values are bound to: its own name and namespace, and the

@@ -123,15 +123,6 @@ impl SealedValue {
         Some(buffer)
     }
 
-    /// Seals `plaintext` for `label` with a loaded certificate.
-    pub fn seal_with(
-        cert: &crate::cert::SealingCert,
-        label: &[u8],
-        plaintext: &[u8],
-    ) -> Result<Self> {
-        cert.seal_raw_label(label, plaintext)
-    }
-
     /// Length of the RSA block in bytes (the modulus size of the key that sealed it).
     pub fn rsa_block_len(&self) -> usize {
         self.rsa_ciphertext.len()
