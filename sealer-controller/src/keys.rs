@@ -8,10 +8,8 @@ use std::sync::{Arc, RwLock};
 use futures::StreamExt;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use kube::Resource;
 use kube::api::{Api, ObjectMeta, PostParams};
 use kube::runtime::WatchStreamExt;
-use kube::runtime::events::{Event as KubeEvent, EventType};
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher::{self, Event};
 use sealer_core::backup::BACKED_UP_AT_ANNOTATION;
@@ -38,10 +36,6 @@ pub struct KeyInfo {
     /// When a backup last took this key (`sealer.dev/backed-up-at`), if ever.
     pub backed_up_at: Option<String>,
 }
-
-/// Event reason (Warning, on the newest key's Secret): the key that seals new values has
-/// never been backed up (`seal keys backup`); the message gives its age.
-pub const REASON_KEY_NOT_BACKED_UP: &str = "KeyNotBackedUp";
 
 /// Whether the keys are backed up, for metrics and the warning event.
 #[derive(Debug, PartialEq, Eq)]
@@ -269,14 +263,7 @@ async fn reload(
             .find(|s| s.metadata.name.as_deref() == Some(&name))
     {
         tracing::warn!(secret = %name, "the newest sealing key has never been backed up");
-        let event = KubeEvent {
-            type_: EventType::Warning,
-            reason: REASON_KEY_NOT_BACKED_UP.into(),
-            note: Some(message),
-            action: "CheckBackup".into(),
-            secondary: None,
-        };
-        let _ = ctx.recorder.publish(&event, &secret.object_ref(&())).await;
+        ctx.publish_key_not_backed_up(secret, message).await;
     }
 }
 

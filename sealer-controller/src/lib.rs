@@ -3,29 +3,33 @@
 //!
 //! Shaped like kube-rs's controller-rs example: a [`Context`] shared by a thin
 //! [`reconcile::reconcile`] and an [`reconcile::error_policy`] that maps each error to a
-//! requeue delay. All cryptography is `sealer-core`'s.
+//! requeue delay. What the Secret should be is decided in [`plan`], without a client;
+//! events are published from [`events`]. All cryptography is `sealer-core`'s.
 
 pub mod crd;
+pub mod events;
 pub mod http;
 pub mod keys;
 pub mod leader;
 pub mod metrics;
+pub mod plan;
 pub mod reconcile;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
-use k8s_openapi::api::core::v1::Secret;
 use kube::Client;
-use kube::Resource;
-use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::events::{Recorder, Reporter};
 
 /// Why a reconcile failed. Messages are safe to put in status and events.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A value could not be decrypted, a template not rendered, or the object is malformed.
     #[error("{0}")]
-    Unseal(String),
+    Unseal(#[source] sealer_core::Error),
+    /// No sealing key is loaded (yet): nothing can be decrypted until one is.
+    #[error("no sealing key is loaded yet")]
+    NoSealingKey,
     /// A Secret of the same name exists and this SealedSecret may not manage it.
     #[error("Resource \"{0}\" already exists and is not managed by SealedSecret")]
     Unmanaged(String),
@@ -118,18 +122,6 @@ impl Context {
         if let Ok(mut f) = self.failures.lock() {
             f.remove(key);
         }
-    }
-
-    /// Reports a malformed key Secret as a Warning event on it.
-    pub async fn publish_key_event(&self, secret: &Secret, reason: &str) {
-        let event = Event {
-            type_: EventType::Warning,
-            reason: "KeyInvalid".into(),
-            note: Some(format!("skipped: {reason}")),
-            action: "LoadKey".into(),
-            secondary: None,
-        };
-        let _ = self.recorder.publish(&event, &secret.object_ref(&())).await;
     }
 }
 

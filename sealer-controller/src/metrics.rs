@@ -8,10 +8,37 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use crate::Error;
+
+/// `reason` of `sealed_secrets_controller_unseal_errors_total` (and of a `Synced=False`
+/// condition): the values could not be decrypted or rendered, or no key is loaded.
+pub const ERROR_REASON_UNSEAL: &str = "unseal";
+/// `reason` of `sealed_secrets_controller_unseal_errors_total`: a Secret of that name
+/// exists and the SealedSecret may not manage it.
+pub const ERROR_REASON_UNMANAGED: &str = "unmanaged";
+/// `reason` of `sealed_secrets_controller_unseal_errors_total`: the Secret could not be
+/// read or written.
+pub const ERROR_REASON_UPDATE: &str = "update";
+/// `reason` of `sealed_secrets_controller_unseal_errors_total`: the SealedSecret's status
+/// could not be written.
+pub const ERROR_REASON_STATUS: &str = "status";
+
+/// The `reason` a failed reconcile is counted under (upstream's vocabulary, which
+/// dashboards and alerts match on), also written as the `Synced=False` condition's reason.
+pub fn metric_reason(e: &Error) -> &'static str {
+    match e {
+        // One reason whatever the core error (`Decrypt`, `MalformedValue`, `Template`...),
+        // as upstream: splitting it would rename a series alerts are built on.
+        Error::Unseal(_) | Error::NoSealingKey => ERROR_REASON_UNSEAL,
+        Error::Unmanaged(_) => ERROR_REASON_UNMANAGED,
+        Error::Kube(_) | Error::Internal(_) => ERROR_REASON_UPDATE,
+    }
+}
+
 /// Label set of `unseal_errors_total`.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ErrorLabels {
-    /// `unseal`, `update`, `unmanaged`, `status` or `fetch` (upstream's reasons).
+    /// One of the `ERROR_REASON_*` constants (upstream's reasons).
     pub reason: String,
     /// Namespace of the SealedSecret.
     pub namespace: String,
@@ -188,8 +215,9 @@ impl Metrics {
         Self { registry, ..m }
     }
 
-    /// Counts an error of `reason` for a SealedSecret in `namespace`.
-    pub fn error(&self, reason: &str, namespace: &str) {
+    /// Counts an error of `reason` (one of the `ERROR_REASON_*` constants) for a
+    /// SealedSecret in `namespace`.
+    pub fn error(&self, reason: &'static str, namespace: &str) {
         self.unseal_errors
             .get_or_create(&ErrorLabels {
                 reason: reason.to_owned(),
@@ -215,7 +243,7 @@ mod tests {
     fn upstream_metric_names_are_exported() {
         let m = Metrics::new();
         m.unseal_requests.inc();
-        m.error("unseal", "ns");
+        m.error(ERROR_REASON_UNSEAL, "ns");
         let text = m.encode();
         for name in [
             "sealed_secrets_controller_unseal_requests_total 1",

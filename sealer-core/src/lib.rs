@@ -16,6 +16,7 @@ pub mod scan;
 pub mod scope;
 pub mod seal;
 pub mod template;
+pub mod unseal;
 pub mod value;
 mod values;
 

@@ -317,16 +317,7 @@ pub fn sealed_target(sealed: &Value, namespace: Option<&str>) -> Result<Target> 
         &format!("SealedSecret {name}"),
         "-n",
     )?;
-    if scope.needs_namespace() && ns.is_none() {
-        return Err(Error::Invalid(format!(
-            "SealedSecret {name} has no namespace, which its {scope} scope needs: pass -n NAMESPACE"
-        )));
-    }
-    Ok(Target {
-        scope,
-        namespace: ns.unwrap_or_default(),
-        name: name.to_owned(),
-    })
+    crate::unseal::target(name, ns.as_deref(), scope)
 }
 
 fn require_sealed(doc: &Value) -> Result<()> {
@@ -416,40 +407,21 @@ pub fn merge_into(sealed: &Value, secret: &Value, cert: &SealingCert) -> Result<
     Ok(out)
 }
 
-/// The outcome of opening every value of a SealedSecret.
-pub struct Opened {
-    /// Plaintext by key (wiped on drop).
-    pub values: Values,
-    /// Index (in the key ring) of the key that opened each value.
-    pub opened_with: BTreeMap<String, usize>,
-    /// Keys that could not be opened, with the reason (safe to print).
-    pub failures: Vec<(String, Error)>,
-}
+pub use crate::unseal::Opened;
 
 /// Tries to open every value of `sealed`, including a legacy `spec.data` blob (whose
 /// values are reported under their own keys). Never stops at the first failure.
 pub fn open_all(sealed: &Value, keys: &KeyRing, namespace: Option<&str>) -> Result<Opened> {
     let target = sealed_target(sealed, namespace)?;
     let label = target.label();
-    let mut opened = Opened {
-        values: Values::new(),
-        opened_with: BTreeMap::new(),
-        failures: Vec::new(),
-    };
+    let mut opened = Opened::default();
     for (key, v) in encrypted_data(sealed)? {
-        let result = v
-            .as_str()
-            .ok_or_else(|| Error::MalformedValue {
-                key: key.clone(),
-                reason: "it is not a string".into(),
-            })
-            .and_then(|text| SealedValue::parse(text, &key))
-            .and_then(|value| keys.open(&value, &label, &key));
-        match result {
-            Ok((plain, idx)) => {
-                opened.values.insert(key.clone(), plain);
-                opened.opened_with.insert(key, idx);
-            }
+        let text = v.as_str().ok_or_else(|| Error::MalformedValue {
+            key: key.clone(),
+            reason: "it is not a string".into(),
+        });
+        match text {
+            Ok(text) => opened.open(keys, &label, &key, text),
             Err(e) => opened.failures.push((key, e)),
         }
     }
@@ -458,41 +430,17 @@ pub fn open_all(sealed: &Value, keys: &KeyRing, namespace: Option<&str>) -> Resu
         .and_then(|s| s.get("data"))
         .filter(|d| !d.is_null())
     {
-        open_legacy(legacy, keys, &label, &mut opened);
-    }
-    Ok(opened)
-}
-
-/// Legacy `spec.data`: one sealed blob holding a whole Secret as JSON.
-fn open_legacy(legacy: &Value, keys: &KeyRing, label: &[u8], opened: &mut Opened) {
-    const NAME: &str = "spec.data";
-    let result = legacy
-        .as_str()
-        .ok_or_else(|| Error::MalformedValue {
+        const NAME: &str = "spec.data";
+        let text = legacy.as_str().ok_or_else(|| Error::MalformedValue {
             key: NAME.into(),
             reason: "it is not a string".into(),
-        })
-        .and_then(|text| SealedValue::parse(text, NAME))
-        .and_then(|value| keys.open(&value, label, NAME))
-        .and_then(|(plain, idx)| {
-            let mut inner: Value =
-                serde_json::from_slice(&plain).map_err(|_| Error::MalformedValue {
-                    key: NAME.into(),
-                    reason: "it does not hold a Secret as JSON".into(),
-                })?;
-            let values = secret_values(&inner);
-            manifest::wipe(&mut inner);
-            Ok((values?, idx))
         });
-    match result {
-        Ok((values, idx)) => {
-            for (k, v) in values {
-                opened.opened_with.entry(k.clone()).or_insert(idx);
-                opened.values.entry(k).or_insert(v);
-            }
+        match text {
+            Ok(text) => opened.open_legacy(keys, &label, text),
+            Err(e) => opened.failures.push((NAME.into(), e)),
         }
-        Err(e) => opened.failures.push((NAME.into(), e)),
     }
+    Ok(opened)
 }
 
 /// Turns opened values into the Secret a controller would produce (without owner
@@ -500,15 +448,13 @@ fn open_legacy(legacy: &Value, keys: &KeyRing, label: &[u8], opened: &mut Opened
 /// All values must have opened. The returned object holds plaintext: wipe it
 /// (see [`manifest::wipe`]) once written.
 pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Result<Value> {
-    if let Some((_, e)) = opened.failures.into_iter().next() {
-        return Err(e);
-    }
+    let values = opened.into_values()?;
     let template = sealed.get("spec").and_then(|s| s.get("template"));
     // Rendered before anything else so a bad template fails the whole unseal, as upstream.
     let rendered = match template.and_then(|t| t.get("data")) {
         None | Some(Value::Null) => Values::new(),
         Some(Value::Object(templates)) => {
-            crate::template::render_template_data(templates, &opened.values)?
+            crate::template::render_template_data(templates, &values)?
         }
         Some(_) => {
             return Err(Error::Invalid(
@@ -537,8 +483,7 @@ pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Resul
         }
     }
     // Template keys are laid over the values: a template wins over a value of its name.
-    let mut data: Map<String, Value> = opened
-        .values
+    let mut data: Map<String, Value> = values
         .iter()
         .map(|(k, v)| (k.clone(), json!(STANDARD.encode(v.as_slice()))))
         .collect();
@@ -559,11 +504,8 @@ pub fn reencrypt(
     namespace: Option<&str>,
 ) -> Result<Value> {
     let target = sealed_target(sealed, namespace)?;
-    let opened = open_all(sealed, keys, namespace)?;
-    if let Some((_, e)) = opened.failures.into_iter().next() {
-        return Err(e);
-    }
-    let resealed = seal_values(&opened.values, &target, cert)?;
+    let values = open_all(sealed, keys, namespace)?.into_values()?;
+    let resealed = seal_values(&values, &target, cert)?;
     let mut out = sealed.clone();
     if let Some(spec) = out.get_mut("spec").and_then(Value::as_object_mut) {
         spec.remove("data");
