@@ -10,9 +10,11 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use clap::{Args, Subcommand, ValueEnum};
-use sealer_core::scan::{self, Config, FileReport, Finding, RefKind, Reference, Rule, Skipped};
 use sealer_core::seal::{self, SealOptions};
 use sealer_core::{SealingCert, manifest};
+use sealer_scan::{
+    self as scan, FileReport, Finding, RefKind, Reference, RepoConfig as Config, Rule, Skipped,
+};
 use serde_json::{Value, json};
 
 use crate::error::{CliError, CliResult};
@@ -104,7 +106,7 @@ fn normalize(path: &Path) -> PathBuf {
 pub fn find_root(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
-        .find(|d| d.join(".git").exists() || d.join(scan::config::FILE_NAME).is_file())
+        .find(|d| d.join(".git").exists() || d.join(scan::repo_config::FILE_NAME).is_file())
         .map(Path::to_path_buf)
 }
 
@@ -113,7 +115,7 @@ pub fn load_config(root: Option<&Path>) -> CliResult<Config> {
     let Some(root) = root else {
         return Ok(Config::default());
     };
-    let path = root.join(scan::config::FILE_NAME);
+    let path = root.join(scan::repo_config::FILE_NAME);
     match std::fs::read_to_string(&path) {
         Ok(text) => {
             Config::parse(&text).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
@@ -175,7 +177,7 @@ pub fn mapped_cert(
     let pem = io::read_file(&cert_path).map_err(|e| {
         CliError::Input(format!(
             "{e} (mapped to {rel} by {})",
-            root.join(scan::config::FILE_NAME).display()
+            root.join(scan::repo_config::FILE_NAME).display()
         ))
     })?;
     SealingCert::from_pem(&pem, now)

@@ -20,15 +20,17 @@
 //! `secretGenerator`, `users`, `PRIVATE KEY`, the base64 of `-----BEGIN`); at most
 //! [`MAX_SCAN_BYTES`] of a file are looked at.
 
-pub mod config;
+#![warn(missing_docs)]
+
 mod lines;
 pub mod pem;
+pub mod repo_config;
 mod yaml;
 
 use memchr::memmem;
 use sha2::{Digest, Sha256};
 
-pub use config::Config;
+pub use repo_config::{ConfigError, RepoConfig};
 
 /// At most this many bytes of a file are scanned; the rest is ignored (documented).
 pub const MAX_SCAN_BYTES: usize = 10 * 1024 * 1024;
@@ -229,7 +231,7 @@ pub fn is_manifest_path(path: &str) -> bool {
 /// The shared finding maker: computes mask and fingerprint, applies suppression.
 pub(crate) struct Sink<'a> {
     pub file: &'a str,
-    pub config: &'a Config,
+    pub config: &'a RepoConfig,
     pub report: FileReport,
 }
 
@@ -268,7 +270,7 @@ impl Sink<'_> {
 }
 
 /// The fix for a plaintext Secret in `file`: the exact `seal` command.
-pub fn secret_fix(file: &str, config: &Config, whole_file: bool) -> String {
+pub fn secret_fix(file: &str, config: &RepoConfig, whole_file: bool) -> String {
     let (stem, ext) = match file.rsplit_once('.') {
         Some((s, e)) if matches!(e, "yaml" | "yml" | "json") => (s, e),
         _ => (file, "yaml"),
@@ -304,7 +306,7 @@ const KEY_FIX: &str = "take the key out of the commit (`git rm --cached FILE` or
 /// Scans one file. `path` is repository-relative (used for `.sealer.yaml` globs, the
 /// fingerprint and messages); `bytes` its content (only the first [`MAX_SCAN_BYTES`]
 /// are read). Never panics.
-pub fn scan_file(path: &str, bytes: &[u8], config: &Config) -> FileReport {
+pub fn scan_file(path: &str, bytes: &[u8], config: &RepoConfig) -> FileReport {
     let mut sink = Sink {
         file: path,
         config,
@@ -383,7 +385,11 @@ pub(crate) fn scan_raw_keys(
 }
 
 /// Scans a file read by a kustomize `secretGenerator` (see [`FileReport::references`]).
-pub fn scan_generator_source(reference: &Reference, bytes: &[u8], config: &Config) -> FileReport {
+pub fn scan_generator_source(
+    reference: &Reference,
+    bytes: &[u8],
+    config: &RepoConfig,
+) -> FileReport {
     let mut sink = Sink {
         file: &reference.path,
         config,

@@ -7,8 +7,8 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::{Raw, RefKind, Reference, Rule, Sink, lines, pem, secret_fix};
-use crate::manifest::{self, Documents};
-use crate::value::SealedValue;
+use sealer_core::SealedValue;
+use sealer_core::manifest::{self, Documents};
 
 /// One document of a file: its text and where it starts.
 pub(super) struct Chunk<'a> {
