@@ -10,8 +10,9 @@ use super::sources::git_err;
 use crate::error::{CliError, CliResult};
 use crate::io;
 
-/// The line of hooks/pre-commit that `seal hook install` points at its own binary.
+/// The hook `seal hook install` writes: hooks/pre-commit of this repository.
 const HOOK_SCRIPT: &str = include_str!("../../../hooks/pre-commit");
+/// The line of hooks/pre-commit that `seal hook install` points at its own binary.
 const HOOK_SEAL_LINE: &str = "seal_bin=${SEALER_SEAL:-seal}";
 /// How an installed hook is recognised as ours.
 const HOOK_MARKER: &str = "sealer-commit-gate";
@@ -19,6 +20,7 @@ const HOOK_MARKER: &str = "sealer-commit-gate";
 /// `seal hook ...`.
 #[derive(Debug, Args)]
 pub struct HookArgs {
+    /// What to do with the hook.
     #[command(subcommand)]
     pub command: HookCommand,
 }
