@@ -18,7 +18,7 @@ lint: ## rustfmt check and clippy with warnings as errors
 	cargo clippy --workspace --exclude sealer --all-targets -- -D warnings
 
 unit: ## tests that need neither the control plane nor peer tools
-	cargo test -p sealer-core -p sealer-cli
+	cargo test -p sealer-core -p sealer-scan -p sealer-cli
 
 build: ## debug build of every binary
 	cargo build --workspace --exclude sealer --bins

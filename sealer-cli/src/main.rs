@@ -5,6 +5,7 @@ mod cluster;
 mod error;
 mod io;
 mod keys_cmd;
+mod repo_config;
 mod reseal_dir;
 mod scan;
 
@@ -135,7 +136,8 @@ fn emit(
 fn cmd_seal(a: &args::SealArgs) -> CliResult {
     let (docs, _) = parse_input(a.io.file.as_deref(), "a Secret manifest (YAML or JSON)")?;
     // --cert / SEALER_CERT, else the certificate .sealer.yaml maps to the input's path.
-    let cert = match scan::mapped_cert(a.cert.cert.as_deref(), a.io.file.as_deref(), now())? {
+    let cert = match repo_config::mapped_cert(a.cert.cert.as_deref(), a.io.file.as_deref(), now())?
+    {
         Some(cert) => cert,
         None => load_cert(&a.cert)?,
     };

@@ -12,7 +12,6 @@ pub mod error;
 pub mod keys;
 pub mod manifest;
 mod rsa_backend;
-pub mod scan;
 pub mod scope;
 pub mod seal;
 pub mod template;

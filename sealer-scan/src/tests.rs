@@ -1,7 +1,7 @@
 use super::*;
 
 fn scan(path: &str, text: &str) -> FileReport {
-    scan_file(path, text.as_bytes(), &Config::default())
+    scan_file(path, text.as_bytes(), &RepoConfig::default())
 }
 
 fn ids(r: &FileReport) -> Vec<(&'static str, String)> {
@@ -174,7 +174,7 @@ fn kustomize_literals_are_found_and_sources_are_handed_back() {
     let env = scan_generator_source(
         &r.references[0],
         b"# c\nUSER=admin\nEMPTY=\n",
-        &Config::default(),
+        &RepoConfig::default(),
     );
     assert_eq!(env.findings.len(), 1);
     assert_eq!(env.findings[0].line, Some(2));
@@ -212,7 +212,7 @@ fn seal_allow_suppresses_its_own_document_only() {
 fn sealer_yaml_paths_and_fingerprints_suppress_findings() {
     let text = "kind: Secret\nstringData: {a: b}\n";
     let fp = scan("x/a.yaml", text).findings[0].fingerprint.clone();
-    let config = Config::parse(&format!(
+    let config = RepoConfig::parse(&format!(
         "allow:\n  fingerprints: [{fp}]\n  paths: ['fixtures/**']\n"
     ))
     .unwrap();
@@ -246,7 +246,7 @@ fn fingerprints_are_stable_when_lines_move_and_change_with_the_value() {
 #[test]
 fn certificate_mapping_goes_into_the_fix() {
     let config =
-        Config::parse("certificates:\n- {path: 'clusters/prod/**', cert: certs/prod.pem}\n")
+        RepoConfig::parse("certificates:\n- {path: 'clusters/prod/**', cert: certs/prod.pem}\n")
             .unwrap();
     let r = scan_file(
         "clusters/prod/db.yaml",
@@ -267,7 +267,7 @@ fn binary_prose_and_look_alikes_are_quiet() {
     let mut bin = b"\x00\x01kind: Secret\nstringData: {a: b}\n".to_vec();
     bin.extend(pem_key().as_bytes());
     assert_eq!(
-        scan_file("a.bin", &bin, &Config::default()).skipped,
+        scan_file("a.bin", &bin, &RepoConfig::default()).skipped,
         Some(Skipped::Binary)
     );
     assert!(
@@ -291,7 +291,7 @@ fn binary_prose_and_look_alikes_are_quiet() {
 #[test]
 fn non_utf8_bytes_do_not_hide_a_secret() {
     let bytes = b"# caf\xe9\nkind: Secret\nstringData:\n  password: hunter2\n";
-    let r = scan_file("a.yaml", bytes, &Config::default());
+    let r = scan_file("a.yaml", bytes, &RepoConfig::default());
     assert_eq!(
         ids(&r),
         [("secret-plaintext", "stringData.password".to_owned())]
@@ -302,7 +302,7 @@ proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
     #[test]
     fn no_input_makes_the_engine_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400), path in "[a-z/]{0,8}(\\.yaml|\\.json|\\.txt|)") {
-        let _ = scan_file(&path, &bytes, &Config::default());
+        let _ = scan_file(&path, &bytes, &RepoConfig::default());
     }
 
     #[test]
@@ -312,8 +312,8 @@ proptest::proptest! {
         "encryptedData:\n", "kind: SealedSecret\n", "spec:\n", "\t", "sops:\n", "ENC[",
     ]), 0..40)) {
         let text: String = parts.concat();
-        let _ = scan_file("x.yaml", text.as_bytes(), &Config::default());
-        let _ = scan_file("x.json", text.as_bytes(), &Config::default());
-        let _ = scan_file("x.txt", text.as_bytes(), &Config::default());
+        let _ = scan_file("x.yaml", text.as_bytes(), &RepoConfig::default());
+        let _ = scan_file("x.json", text.as_bytes(), &RepoConfig::default());
+        let _ = scan_file("x.txt", text.as_bytes(), &RepoConfig::default());
     }
 }

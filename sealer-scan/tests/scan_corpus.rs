@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sealer_core::scan::{self, Config};
+use sealer_scan::{RepoConfig, scan_file, scan_generator_source};
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/corpus")
@@ -32,7 +32,7 @@ fn detections(sub: &str) -> Vec<String> {
     let root = corpus();
     let mut all = Vec::new();
     files(&root.join(sub), &mut all);
-    let config = Config::default();
+    let config = RepoConfig::default();
     let mut lines = Vec::new();
     let mut reports = Vec::new();
     for p in &all {
@@ -42,10 +42,10 @@ fn detections(sub: &str) -> Vec<String> {
             .to_string_lossy()
             .replace('\\', "/");
         let bytes = std::fs::read(p).unwrap();
-        let report = scan::scan_file(&rel, &bytes, &config);
+        let report = scan_file(&rel, &bytes, &config);
         for r in &report.references {
             if let Ok(b) = std::fs::read(root.join(&r.path)) {
-                reports.push(scan::scan_generator_source(r, &b, &config));
+                reports.push(scan_generator_source(r, &b, &config));
             }
         }
         reports.push(report);
@@ -107,7 +107,7 @@ fn planted_values_never_appear_in_findings() {
     files(&root.join("positive"), &mut all);
     for p in all {
         let bytes = std::fs::read(&p).unwrap();
-        let report = scan::scan_file("x", &bytes, &Config::default());
+        let report = scan_file("x", &bytes, &RepoConfig::default());
         let shown = format!("{:?}", report.findings);
         for planted in [
             "fake-Pa55word-0001",

@@ -1,30 +1,18 @@
 //! Rules over parsed manifests. Each `---` document is parsed on its own, so one broken
 //! document neither hides the others nor stops the scan: it goes to the line-based
-//! fallback ([`super::lines`]).
+//! fallback ([`crate::lines`]).
 
 use std::collections::HashSet;
 
 use serde_json::Value;
 
-use super::{Raw, RefKind, Reference, Rule, Sink, lines, pem, secret_fix};
-use crate::manifest::{self, Documents};
-use crate::value::SealedValue;
+use sealer_core::SealedValue;
+use sealer_core::manifest::{self, Documents};
 
-/// One document of a file: its text and where it starts.
-pub(super) struct Chunk<'a> {
-    pub text: &'a str,
-    /// 1-based line of the chunk's first line.
-    pub first_line: usize,
-    /// 1-based document number (documents holding only comments are not counted).
-    pub index: usize,
-}
-
-/// Template expressions are not values: Helm/Go templates and `${VAR}` substitution.
-pub(super) fn is_template(value: &str) -> bool {
-    let t = value.trim();
-    (t.contains("{{") && t.contains("}}"))
-        || (t.starts_with("${") && t.ends_with('}') && !t[2..t.len() - 1].contains(['$', '{']))
-}
+use crate::advice::{KEY_FIX, secret_fix};
+use crate::chunk::{Chunk, chunk_allows, is_template};
+use crate::finding::{Raw, RefKind, Reference, Rule, Sink};
+use crate::{lines, pem};
 
 fn is_sops_enc(value: &str) -> bool {
     let t = value.trim();
@@ -44,7 +32,7 @@ fn only_comments(text: &str) -> bool {
 }
 
 /// Splits a YAML stream at `---` lines.
-pub(super) fn split(text: &str) -> Vec<Chunk<'_>> {
+pub(crate) fn split(text: &str) -> Vec<Chunk<'_>> {
     // (start offset, first line) of each piece.
     let mut starts = vec![(0usize, 1usize)];
     let mut offset = 0usize;
@@ -78,7 +66,7 @@ fn parse_yaml(text: &str) -> Option<Value> {
 }
 
 /// Scans the manifests of one file (already known to be text).
-pub(super) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
+pub(crate) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
     let text = text.trim_start_matches('\u{feff}');
     if manifest::is_json(text) {
         let mut docs = Vec::new();
@@ -100,7 +88,7 @@ pub(super) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
                 index: 1,
             };
             lines::fallback(&chunk, sink);
-            super::scan_raw_keys(text, Some(1), 1, sink);
+            lines::raw_keys(text, Some(1), 1, sink);
             return;
         }
         for (i, doc) in docs.iter().enumerate() {
@@ -123,7 +111,7 @@ pub(super) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
             }
             None => {
                 lines::fallback(&chunk, sink);
-                super::scan_raw_keys(chunk.text, Some(chunk.index), chunk.first_line, sink);
+                lines::raw_keys(chunk.text, Some(chunk.index), chunk.first_line, sink);
             }
         }
     }
@@ -191,13 +179,13 @@ fn scalar_text(v: &Value) -> Option<String> {
 fn scan_document(doc: &Value, chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
     // A bare PEM file reads as one (folded) YAML scalar: search its bytes instead.
     if !doc.is_object() && !doc.is_array() {
-        super::scan_raw_keys(chunk.text, None, chunk.first_line, sink);
+        lines::raw_keys(chunk.text, None, chunk.first_line, sink);
         return;
     }
     let mut d = Doc {
         chunk,
         sink,
-        allowed: lines::chunk_allows(chunk.text),
+        allowed: chunk_allows(chunk.text),
         reported: HashSet::new(),
         found_key: false,
     };
@@ -218,7 +206,7 @@ fn scan_document(doc: &Value, chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        super::scan_raw_keys(&comments, Some(chunk.index), chunk.first_line, d.sink);
+        lines::raw_keys(&comments, Some(chunk.index), chunk.first_line, d.sink);
     }
 }
 
@@ -459,7 +447,7 @@ fn walk_keys(v: &Value, path: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
                     path.to_owned(),
                     &hit.body,
                     format!("{} ({}) in `{shown}`", rule.title(), hit.label),
-                    super::KEY_FIX.to_owned(),
+                    KEY_FIX.to_owned(),
                     None,
                 );
             }

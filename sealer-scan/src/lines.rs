@@ -1,21 +1,12 @@
-//! Line-based helpers: the fallback for documents that do not parse (so a broken file
-//! does not hide a Secret), line numbers for YAML paths, and `# seal:allow`.
+//! Reading text line by line, without parsing it: the fallback for documents that do
+//! not parse (so a broken file does not hide a Secret), the byte search for private keys
+//! (in files that are not manifests, and in documents that do not parse), and line
+//! numbers for YAML paths.
 
-use super::yaml::{Chunk, is_template};
-use super::{Raw, Rule, Sink, secret_fix};
-
-/// Whether a line carries a `seal:allow` comment (`#` or `//`).
-pub(super) fn has_allow_comment(line: &str) -> bool {
-    line.find("seal:allow").is_some_and(|at| {
-        let before = &line[..at];
-        before.contains('#') || before.contains("//")
-    })
-}
-
-/// Whether a document carries `# seal:allow` anywhere.
-pub(super) fn chunk_allows(text: &str) -> bool {
-    text.contains("seal:allow") && text.lines().any(has_allow_comment)
-}
+use crate::advice::{KEY_FIX, secret_fix};
+use crate::chunk::{Chunk, chunk_allows, has_allow_comment, is_template};
+use crate::finding::{Raw, Rule, Sink};
+use crate::pem;
 
 /// A `key: value` line, YAML or JSON: `(indent, key, value)` with quotes and a trailing
 /// comma or comment removed from the value.
@@ -54,7 +45,7 @@ fn key_value(line: &str) -> Option<(usize, &str, &str)> {
 
 /// Fallback for a document that does not parse: `kind: Secret` (any quoting) followed
 /// by `data:`/`stringData:` entries with values.
-pub(super) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
+pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
     let lines: Vec<&str> = chunk.text.lines().collect();
     let is_secret = lines
         .iter()
@@ -137,6 +128,48 @@ pub(super) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
     }
 }
 
+/// Byte search for private keys in `text` (a whole file, or one document of it that did
+/// not parse). `first_line` is the 1-based line `text` starts at.
+pub(crate) fn raw_keys(
+    text: &str,
+    document: Option<usize>,
+    first_line: usize,
+    sink: &mut Sink<'_>,
+) {
+    let bytes = text.as_bytes();
+    let line_of = |offset: usize| first_line + memchr::memchr_iter(b'\n', &bytes[..offset]).count();
+    let allowed_at = |line: usize| {
+        let idx = line - first_line;
+        let mut it = text.lines().skip(idx.saturating_sub(1));
+        let prev = if idx > 0 { it.next() } else { None };
+        let here = it.next();
+        [prev, here].into_iter().flatten().any(has_allow_comment)
+    };
+    for (wrapped, hits) in [
+        (false, pem::private_keys(bytes)),
+        (true, pem::base64_private_keys(bytes)),
+    ] {
+        for hit in hits {
+            let line = line_of(hit.offset);
+            let rule = if wrapped {
+                Rule::PrivateKeyBase64
+            } else {
+                Rule::PrivateKey
+            };
+            sink.push(Raw {
+                rule,
+                document,
+                yaml_path: String::new(),
+                line: Some(line),
+                value: &hit.body,
+                message: format!("{} ({})", rule.title(), hit.label),
+                fix: KEY_FIX.to_owned(),
+                allowed_inline: document.is_none() && allowed_at(line),
+            });
+        }
+    }
+}
+
 /// Whether `line` holds `key` as a mapping key.
 fn line_has_key(line: &str, key: &str) -> bool {
     if let Some((_, k, _)) = key_value(line)
@@ -158,7 +191,7 @@ fn line_has_key(line: &str, key: &str) -> bool {
 /// Best-effort 1-based line of a YAML path inside a document: each key is searched for
 /// after the previous one; list indices are skipped. `needle` narrows the last step
 /// (e.g. `password=` inside a literals list).
-pub(super) fn locate(chunk: &Chunk<'_>, path: &str, needle: Option<&str>) -> Option<usize> {
+pub(crate) fn locate(chunk: &Chunk<'_>, path: &str, needle: Option<&str>) -> Option<usize> {
     let lines: Vec<&str> = chunk.text.lines().collect();
     let mut at: Option<usize> = None;
     let mut cursor = 0usize;

@@ -1,0 +1,129 @@
+//! How `seal scan` shows its findings: text for people, JSON, or SARIF 2.1.0 for
+//! code-scanning dashboards. Values never appear: only their mask and fingerprint.
+
+use std::path::Path;
+
+use clap::ValueEnum;
+use sealer_scan::{Finding, Rule};
+use serde_json::{Value, json};
+
+use crate::error::{CliError, CliResult};
+
+/// Output format of `seal scan`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ScanFormat {
+    /// One block per finding, for people.
+    Text,
+    /// An array of findings.
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+/// The findings in `format`. Text output names the paths' base when `cwd` is not the
+/// repository `root`.
+pub(super) fn render(
+    format: ScanFormat,
+    findings: &[&Finding],
+    root: Option<&Path>,
+    cwd: &Path,
+) -> CliResult<String> {
+    match format {
+        ScanFormat::Text => Ok(render_text(findings, root, cwd)),
+        ScanFormat::Json => render_json(findings),
+        ScanFormat::Sarif => render_sarif(findings),
+    }
+}
+
+fn render_text(findings: &[&Finding], root: Option<&Path>, cwd: &Path) -> String {
+    let mut s = String::new();
+    if !findings.is_empty() && root.is_some_and(|r| r != cwd) {
+        s.push_str("(paths are relative to the repository root)\n\n");
+    }
+    for f in findings {
+        let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
+        s.push_str(&format!(
+            "{}{line}: {} [{}]\n",
+            f.file,
+            f.message,
+            f.rule.id()
+        ));
+        let mut at = Vec::new();
+        if let Some(d) = f.document {
+            at.push(format!("document {d}"));
+        }
+        if !f.yaml_path.is_empty() {
+            at.push(format!("path {}", f.yaml_path));
+        }
+        let at = if at.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", at.join(", "))
+        };
+        s.push_str(&format!("  value:       {}{at}\n", f.masked));
+        s.push_str(&format!("  fix:         {}\n", f.fix));
+        s.push_str(&format!("  fingerprint: {}\n\n", f.fingerprint));
+    }
+    s
+}
+
+fn finding_json(f: &Finding) -> Value {
+    json!({
+        "file": f.file,
+        "document": f.document,
+        "path": f.yaml_path,
+        "line": f.line,
+        "rule": f.rule.id(),
+        "message": f.message,
+        "value": f.masked,
+        "fingerprint": f.fingerprint,
+        "fix": f.fix,
+    })
+}
+
+fn render_json(findings: &[&Finding]) -> CliResult<String> {
+    let all: Vec<Value> = findings.iter().map(|f| finding_json(f)).collect();
+    serde_json::to_string_pretty(&all)
+        .map(|s| s + "\n")
+        .map_err(|e| CliError::Internal(format!("rendering JSON: {e}")))
+}
+
+fn render_sarif(findings: &[&Finding]) -> CliResult<String> {
+    let rules: Vec<Value> = Rule::ALL
+        .iter()
+        .map(|r| json!({"id": r.id(), "name": r.id(), "shortDescription": {"text": r.title()}}))
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": f.file}}});
+            if let Some(line) = f.line {
+                location["physicalLocation"]["region"] = json!({"startLine": line});
+            }
+            json!({
+                "ruleId": f.rule.id(),
+                "ruleIndex": Rule::ALL.iter().position(|r| *r == f.rule),
+                "level": "error",
+                "message": {"text": format!("{} ({}). Fix: {}", f.message, f.masked, f.fix)},
+                "locations": [location],
+                "partialFingerprints": {"sealerFingerprint/v1": f.fingerprint},
+            })
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "seal scan",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://example.invalid/sealer/docs/COMMIT-GATE.md",
+                "rules": rules,
+            }},
+            "results": results,
+        }],
+    });
+    serde_json::to_string_pretty(&doc)
+        .map(|s| s + "\n")
+        .map_err(|e| CliError::Internal(format!("rendering SARIF: {e}")))
+}

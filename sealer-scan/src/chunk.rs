@@ -1,0 +1,32 @@
+//! One document of a file (a [`Chunk`]) and the checks made on raw text, shared by the
+//! parsed rules and the line-based fallback: `# seal:allow` comments and template
+//! expressions.
+
+/// One document of a file: its text and where it starts.
+pub(crate) struct Chunk<'a> {
+    pub text: &'a str,
+    /// 1-based line of the chunk's first line.
+    pub first_line: usize,
+    /// 1-based document number (documents holding only comments are not counted).
+    pub index: usize,
+}
+
+/// Template expressions are not values: Helm/Go templates and `${VAR}` substitution.
+pub(crate) fn is_template(value: &str) -> bool {
+    let t = value.trim();
+    (t.contains("{{") && t.contains("}}"))
+        || (t.starts_with("${") && t.ends_with('}') && !t[2..t.len() - 1].contains(['$', '{']))
+}
+
+/// Whether a line carries a `seal:allow` comment (`#` or `//`).
+pub(crate) fn has_allow_comment(line: &str) -> bool {
+    line.find("seal:allow").is_some_and(|at| {
+        let before = &line[..at];
+        before.contains('#') || before.contains("//")
+    })
+}
+
+/// Whether a document carries `# seal:allow` anywhere.
+pub(crate) fn chunk_allows(text: &str) -> bool {
+    text.contains("seal:allow") && text.lines().any(has_allow_comment)
+}
