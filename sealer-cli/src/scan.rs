@@ -15,7 +15,7 @@ use sealer_core::seal::{self, SealOptions};
 use sealer_core::{SealingCert, manifest};
 use serde_json::{Value, json};
 
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, describe};
 use crate::io;
 
 /// The line of hooks/pre-commit that `seal hook install` points at its own binary.
@@ -180,7 +180,7 @@ pub fn mapped_cert(
     })?;
     SealingCert::from_pem(&pem, now)
         .map(Some)
-        .map_err(|e| CliError::Input(format!("{}: {e}", cert_path.display())))
+        .map_err(|e| CliError::Input(format!("{}: {}", cert_path.display(), describe(&e))))
 }
 
 /// Reads at most `MAX_SCAN_BYTES` (+1, to know it was cut) of a file.
@@ -622,7 +622,7 @@ fn fix_file(root: &Path, file: &str, config: &Config) -> CliResult<String> {
     }
     let pem = io::read_file(&root.join(cert_rel))?;
     let cert = SealingCert::from_pem(&pem, now())
-        .map_err(|e| CliError::Input(format!("{cert_rel}: {e}")))?;
+        .map_err(|e| CliError::Input(format!("{cert_rel}: {}", describe(&e))))?;
     let opts = SealOptions::default();
     let sealed = docs
         .iter()

@@ -566,6 +566,18 @@ fn fail_every_core_error_carries_the_cli_advice() {
         "mid-block.backup",
         &enc.as_bytes()[..enc.trim_end().len() - 1],
     );
+    let body_at = enc.find("\n\n").unwrap() + 2;
+    let mut flipped = enc.clone().into_bytes();
+    flipped[body_at + 10] = if flipped[body_at + 10] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
+    let tampered = file("tampered.backup", &flipped);
+    let grown = file(
+        "grown.backup",
+        enc.replacen("length=52", "length=51", 1).as_bytes(),
+    );
     let v2 = file(
         "v2.backup",
         enc.replacen("BACKUP v1\n", "BACKUP v2\n", 1).as_bytes(),
@@ -714,6 +726,16 @@ fn fail_every_core_error_carries_the_cli_advice() {
             unseal_with(&mid_block),
             sealed_ok.clone(),
             format!("seal: {mid_block}: the encrypted backup is truncated (its body ends mid-block): use another copy\n"),
+        ),
+        (
+            unseal_with(&tampered),
+            sealed_ok.clone(),
+            format!("seal: {tampered}: the encrypted backup was altered or damaged (it does not authenticate): use another copy\n"),
+        ),
+        (
+            unseal_with(&grown),
+            sealed_ok.clone(),
+            format!("seal: {grown}: the encrypted backup was altered (52 bytes where the header says 51): use another copy\n"),
         ),
         (
             unseal_with(&v2),
