@@ -20,7 +20,7 @@ use zeroize::Zeroizing;
 
 use crate::args::ControllerArgs;
 use crate::cluster;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, describe};
 use crate::io;
 
 /// Manage the controller's sealing keys (list, backup, restore, new).
@@ -205,7 +205,7 @@ impl KeyView {
                 &k.0,
                 data.and_then(|d| d.get("tls.crt")).map(|c| c.0.as_slice()),
             )
-            .map_err(|e| e.to_string()),
+            .map_err(|e| describe(&e)),
         };
         let labels = secret.metadata.labels.as_ref();
         let (fingerprint, not_before, error) = match loaded {
@@ -373,7 +373,8 @@ fn backup_cmd(ns: &str, output: &Path, passphrase_file: Option<&Path>) -> CliRes
         // The backup must restore: read it back with the same code `restore` uses.
         let keys = backup::read_backup(plain.as_bytes(), None, "the backup").map_err(|e| {
             CliError::Input(format!(
-                "cannot back up namespace {ns}: {e}; fix or unlabel that Secret, then back up again"
+                "cannot back up namespace {ns}: {}; fix or unlabel that Secret, then back up again",
+                describe(&e)
             ))
         })?;
         let bytes: Zeroizing<Vec<u8>> = match &passphrase {
@@ -610,7 +611,9 @@ fn new_key(ns: &str, key: Option<&Path>, cert: Option<&Path>, bits: usize, days:
                 .transpose()?;
             let k = keys::import_key(&key_pem, cert_pem.as_deref(), days, now, &source).map_err(
                 |e| match cert {
-                    Some(c) => CliError::Input(format!("{} and {}: {e}", source, c.display())),
+                    Some(c) => {
+                        CliError::Input(format!("{} and {}: {}", source, c.display(), describe(&e)))
+                    }
                     None => CliError::from(e),
                 },
             )?;

@@ -20,7 +20,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use args::{Cli, Command, OutputFormat};
-use error::{CliError, CliResult, context};
+use error::{CliError, CliResult, context, describe};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -266,8 +266,9 @@ fn cmd_unseal(a: &args::UnsealArgs) -> CliResult {
         let opened = seal::open_all(s, &ring, ns).map_err(context(&source))?;
         let secret = seal::unsealed_secret(s, &target, opened).map_err(|e| {
             CliError::Input(format!(
-                "{source}: SealedSecret {}: {e}",
-                manifest::display_name(s)
+                "{source}: SealedSecret {}: {}",
+                manifest::display_name(s),
+                describe(&e)
             ))
         });
         match secret {
@@ -308,8 +309,9 @@ fn cmd_reencrypt(a: &args::ReencryptArgs) -> CliResult {
             .map(|s| {
                 seal::reencrypt(s, &ring, &cert, a.namespace.as_deref()).map_err(|e| {
                     CliError::Input(format!(
-                        "{source}: SealedSecret {}: {e}",
-                        manifest::display_name(s)
+                        "{source}: SealedSecret {}: {}",
+                        manifest::display_name(s),
+                        describe(&e)
                     ))
                 })
             })
@@ -416,7 +418,7 @@ fn cmd_validate(a: &args::ValidateArgs) -> CliResult {
         } else {
             failed += 1;
             for (key, e) in &opened.failures {
-                report.push_str(&format!("FAIL  {who}: {key}: {e}\n"));
+                report.push_str(&format!("FAIL  {who}: {key}: {}\n", describe(e)));
             }
         }
     }

@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use sealer_core::SealingCert;
 use sealer_scan::repo_config::{self, RepoConfig};
 
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, describe};
 use crate::io;
 
 /// Lexical normalisation: `a/./b/../c` → `a/c` (no file system access).
@@ -107,7 +107,7 @@ pub fn mapped_cert(
     })?;
     SealingCert::from_pem(&pem, now)
         .map(Some)
-        .map_err(|e| CliError::Input(format!("{}: {e}", cert_path.display())))
+        .map_err(|e| CliError::Input(format!("{}: {}", cert_path.display(), describe(&e))))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use sealer_core::{KeyRing, SealingCert};
 use serde_json::Value;
 
 use crate::args::ReencryptArgs;
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, describe};
 use crate::io;
 
 /// A progress bar is drawn from this many files on, when stderr is a terminal.
@@ -91,7 +91,11 @@ fn reseal_file(path: &Path, resealer: &Resealer, namespace: Option<&str>) -> Out
         let resealed = match resealer {
             Resealer::Offline(ring, cert) => {
                 seal::reencrypt(s, ring, cert, namespace).map_err(|e| {
-                    CliError::Input(format!("SealedSecret {}: {e}", manifest::display_name(s)))
+                    CliError::Input(format!(
+                        "SealedSecret {}: {}",
+                        manifest::display_name(s),
+                        describe(&e)
+                    ))
                 })
             }
             Resealer::Online(controller) => crate::rotate_online(controller, s, &source),

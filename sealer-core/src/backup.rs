@@ -33,7 +33,7 @@ use serde_json::{Map, Value, json};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::keys::{KEY_LABEL, PrivateKey, key_from_secret_data};
+use crate::keys::{PrivateKey, key_from_secret_data};
 use crate::manifest::{self, Format};
 
 /// Annotation stamped on key Secrets (and on the items of the backup itself) with the
@@ -148,7 +148,7 @@ fn derive(
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; AES_KEY_LEN + CHECK_LEN]>> {
     if passphrase.is_empty() {
-        return Err(Error::Backup("the passphrase is empty".into()));
+        return Err(Error::EmptyPassphrase);
     }
     let argon_params = argon2::Params::new(
         params.m_cost_kib,
@@ -156,7 +156,9 @@ fn derive(
         params.p_cost,
         Some(AES_KEY_LEN + CHECK_LEN),
     )
-    .map_err(|e| Error::Backup(format!("unusable Argon2id parameters: {e}")))?;
+    .map_err(|e| Error::BackupKdfParams {
+        reason: e.to_string(),
+    })?;
     let argon = argon2::Argon2::new(
         argon2::Algorithm::Argon2id,
         argon2::Version::V0x13,
@@ -165,7 +167,9 @@ fn derive(
     let mut out = Zeroizing::new([0u8; AES_KEY_LEN + CHECK_LEN]);
     argon
         .hash_password_into(passphrase, salt, &mut out[..])
-        .map_err(|e| Error::Backup(format!("deriving the key from the passphrase: {e}")))?;
+        .map_err(|e| Error::BackupKeyDerivation {
+            reason: e.to_string(),
+        })?;
     Ok(out)
 }
 
@@ -217,10 +221,9 @@ fn fields<'a>(
     keys: &[&str],
     source: &str,
 ) -> Result<Vec<&'a str>> {
-    let bad = || {
-        Error::Backup(format!(
-            "{source}: the encrypted backup's header is damaged (expected a `{prefix}` line): use another copy"
-        ))
+    let bad = || Error::BackupHeaderDamaged {
+        input: source.to_owned(),
+        detail: format!("expected a `{prefix}` line"),
     };
     let rest = line.and_then(|l| l.strip_prefix(prefix)).ok_or_else(bad)?;
     let parts: Vec<&str> = rest.split(' ').collect();
@@ -239,10 +242,9 @@ fn fields<'a>(
 }
 
 fn number(text: &str, source: &str) -> Result<u32> {
-    text.parse().map_err(|_| {
-        Error::Backup(format!(
-            "{source}: the encrypted backup's header is damaged (a number is malformed): use another copy"
-        ))
+    text.parse().map_err(|_| Error::BackupHeaderDamaged {
+        input: source.to_owned(),
+        detail: "a number is malformed".into(),
     })
 }
 
@@ -251,10 +253,9 @@ fn fixed_b64<const N: usize>(text: &str, what: &str, source: &str) -> Result<[u8
         .decode(text)
         .ok()
         .and_then(|v| <[u8; N]>::try_from(v.as_slice()).ok())
-        .ok_or_else(|| {
-            Error::Backup(format!(
-                "{source}: the encrypted backup's header is damaged (bad {what}): use another copy"
-            ))
+        .ok_or_else(|| Error::BackupHeaderDamaged {
+            input: source.to_owned(),
+            detail: format!("bad {what}"),
         })
 }
 
@@ -262,15 +263,15 @@ fn fixed_b64<const N: usize>(text: &str, what: &str, source: &str) -> Result<[u8
 /// `source` names the file in messages. Wrong passphrase, truncation and tampering each
 /// get their own message; none carries key material.
 pub fn decrypt(input: &[u8], passphrase: &[u8], source: &str) -> Result<Zeroizing<Vec<u8>>> {
-    let text = std::str::from_utf8(input).map_err(|_| {
-        Error::Backup(format!(
-            "{source}: the encrypted backup is damaged (it is not ASCII text): use another copy"
-        ))
+    let text = std::str::from_utf8(input).map_err(|_| Error::BackupDamaged {
+        input: source.to_owned(),
+        detail: "it is not ASCII text",
     })?;
     let Some(split) = text.find("\n\n") else {
-        return Err(Error::Backup(format!(
-            "{source}: the encrypted backup is truncated (its header is incomplete): use another copy"
-        )));
+        return Err(Error::BackupTruncated {
+            input: source.to_owned(),
+            detail: "its header is incomplete".into(),
+        });
     };
     let (head, body) = text.split_at(split + 2);
     let mut lines = head.lines();
@@ -278,11 +279,15 @@ pub fn decrypt(input: &[u8], passphrase: &[u8], source: &str) -> Result<Zeroizin
     let version = magic
         .strip_prefix(ENCRYPTED_MAGIC)
         .and_then(|v| v.strip_prefix(" v"))
-        .ok_or_else(|| Error::Backup(format!("{source}: not a sealer encrypted key backup")))?;
+        .ok_or_else(|| Error::NotAnEncryptedBackup {
+            input: source.to_owned(),
+        })?;
     if version != ENCRYPTED_VERSION.to_string() {
-        return Err(Error::Backup(format!(
-            "{source}: encrypted backup format v{version} is not supported (this seal reads v{ENCRYPTED_VERSION}): use a newer seal"
-        )));
+        return Err(Error::BackupVersionUnsupported {
+            input: source.to_owned(),
+            version: version.to_owned(),
+            supported: ENCRYPTED_VERSION,
+        });
     }
     let kdf = fields(
         lines.next(),
@@ -299,10 +304,9 @@ pub fn decrypt(input: &[u8], passphrase: &[u8], source: &str) -> Result<Zeroizin
     let check_line = lines
         .next()
         .and_then(|l| l.strip_prefix("check: "))
-        .ok_or_else(|| {
-            Error::Backup(format!(
-                "{source}: the encrypted backup's header is damaged (expected a `check:` line): use another copy"
-            ))
+        .ok_or_else(|| Error::BackupHeaderDamaged {
+            input: source.to_owned(),
+            detail: "expected a `check:` line".into(),
         })?;
     let params = KdfParams {
         m_cost_kib: number(kdf[0], source)?,
@@ -313,11 +317,15 @@ pub fn decrypt(input: &[u8], passphrase: &[u8], source: &str) -> Result<Zeroizin
         || params.t_cost > MAX_T_COST
         || params.p_cost > MAX_P_COST
     {
-        return Err(Error::Backup(format!(
-            "{source}: the encrypted backup asks for Argon2id m={} t={} p={}, beyond the limits \
-             (m<={MAX_M_COST_KIB} t<={MAX_T_COST} p<={MAX_P_COST}): it was not made by seal",
-            params.m_cost_kib, params.t_cost, params.p_cost
-        )));
+        return Err(Error::BackupCostTooHigh {
+            input: source.to_owned(),
+            m_cost_kib: params.m_cost_kib,
+            t_cost: params.t_cost,
+            p_cost: params.p_cost,
+            max_m_cost_kib: MAX_M_COST_KIB,
+            max_t_cost: MAX_T_COST,
+            max_p_cost: MAX_P_COST,
+        });
     }
     let salt: [u8; SALT_LEN] = fixed_b64(kdf[3], "salt", source)?;
     let nonce: [u8; NONCE_LEN] = fixed_b64(cipher_line[0], "nonce", source)?;
@@ -327,44 +335,45 @@ pub fn decrypt(input: &[u8], passphrase: &[u8], source: &str) -> Result<Zeroizin
     let compact: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     let ciphertext = STANDARD.decode(compact.as_bytes()).map_err(|_| {
         if !compact.len().is_multiple_of(4) {
-            Error::Backup(format!(
-                "{source}: the encrypted backup is truncated (its body ends mid-block): use another copy"
-            ))
+            Error::BackupTruncated {
+                input: source.to_owned(),
+                detail: "its body ends mid-block".into(),
+            }
         } else {
-            Error::Backup(format!(
-                "{source}: the encrypted backup is damaged (its body is not base64): use another copy"
-            ))
+            Error::BackupDamaged {
+                input: source.to_owned(),
+                detail: "its body is not base64",
+            }
         }
     })?;
     if ciphertext.len() < length {
-        return Err(Error::Backup(format!(
-            "{source}: the encrypted backup is truncated ({} of {length} bytes): use another copy",
-            ciphertext.len()
-        )));
+        return Err(Error::BackupTruncated {
+            input: source.to_owned(),
+            detail: format!("{} of {length} bytes", ciphertext.len()),
+        });
     }
     if ciphertext.len() > length || length < TAG_LEN {
-        return Err(Error::Backup(format!(
-            "{source}: the encrypted backup was altered ({} bytes where the header says {length}): use another copy",
-            ciphertext.len()
-        )));
+        return Err(Error::BackupLengthMismatch {
+            input: source.to_owned(),
+            found: ciphertext.len(),
+            expected: length,
+        });
     }
 
     let derived = derive(passphrase, &salt, params)?;
     let (key, expected) = derived.split_at(AES_KEY_LEN);
     if aws_lc_rs::constant_time::verify_slices_are_equal(expected, &check).is_err() {
-        return Err(Error::Backup(format!(
-            "{source}: wrong passphrase (or the backup's header was altered)"
-        )));
+        return Err(Error::BackupWrongPassphrase {
+            input: source.to_owned(),
+        });
     }
     let cipher =
         Aes256Gcm::new_from_slice(key).map_err(|_| Error::Crypto("AES-256-GCM key setup"))?;
     let mut buffer = Zeroizing::new(ciphertext);
     cipher
         .decrypt_in_place(&Nonce::from(nonce), head.as_bytes(), &mut *buffer)
-        .map_err(|_| {
-            Error::Backup(format!(
-                "{source}: the encrypted backup was altered or damaged (it does not authenticate): use another copy"
-            ))
+        .map_err(|_| Error::BackupNotAuthentic {
+            input: source.to_owned(),
         })?;
     Ok(buffer)
 }
@@ -416,57 +425,64 @@ pub fn read_backup(
     let plain;
     let bytes = if is_encrypted(input) {
         let Some(passphrase) = passphrase else {
-            return Err(Error::Backup(format!(
-                "{source} is an encrypted key backup: give its passphrase (--passphrase-file FILE)"
-            )));
+            return Err(Error::BackupNeedsPassphrase {
+                input: source.to_owned(),
+            });
         };
         plain = decrypt(input, passphrase, source)?;
         &plain[..]
     } else {
         input
     };
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Error::Backup(format!("{source}: not a key backup (not UTF-8 text)")))?;
-    let docs =
-        manifest::parse_documents(text).map_err(|e| Error::Backup(format!("{source}: {e}")))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::BackupNotText {
+        input: source.to_owned(),
+    })?;
+    let docs = manifest::parse_documents(text).map_err(|e| e.within(source))?;
     let mut keys: Vec<BackupKey> = Vec::new();
     for (i, doc) in docs.iter().enumerate() {
         if manifest::kind(doc) != Some("Secret") {
-            return Err(Error::Backup(format!(
-                "{source}: document {} is a {}, not a key Secret: a key backup holds only Secrets labelled {KEY_LABEL}",
-                i + 1,
-                manifest::kind(doc).unwrap_or("object without kind")
-            )));
+            return Err(Error::BackupHoldsOther {
+                input: source.to_owned(),
+                document: i + 1,
+                kind: manifest::kind(doc)
+                    .unwrap_or("object without kind")
+                    .to_owned(),
+            });
         }
         let Some(name) = manifest::meta_str(doc, "name") else {
-            return Err(Error::Backup(format!(
-                "{source}: document {} is a Secret without metadata.name",
-                i + 1
-            )));
+            return Err(Error::BackupSecretWithoutName {
+                input: source.to_owned(),
+                document: i + 1,
+            });
         };
         let mut data = BTreeMap::new();
         if let Some(map) = doc.get("data").and_then(Value::as_object) {
             for (k, v) in map {
-                let decoded = v.as_str().and_then(decode_b64).ok_or_else(|| {
-                    Error::Backup(format!(
-                        "{source}: Secret `{name}`: data.{k} is not valid base64"
-                    ))
-                })?;
+                let decoded =
+                    v.as_str()
+                        .and_then(decode_b64)
+                        .ok_or_else(|| Error::KeySecretBadBase64 {
+                            input: source.to_owned(),
+                            secret: name.to_owned(),
+                            field: format!("data.{k}"),
+                        })?;
                 data.insert(k.clone(), decoded);
             }
         }
         let Some(tls_key) = data.get("tls.key") else {
-            return Err(Error::Backup(format!(
-                "{source}: Secret `{name}` has no data.tls.key: it is not a sealing key Secret"
-            )));
+            return Err(Error::MissingTlsKey {
+                input: source.to_owned(),
+                secret: name.to_owned(),
+            });
         };
         let key = key_from_secret_data(name, tls_key, data.get("tls.crt").map(|c| c.as_slice()))
-            .map_err(|e| Error::Backup(format!("{source}: {e}")))?;
+            .map_err(|e| e.within(source))?;
         if let Some(other) = keys.iter().find(|k| k.name == name) {
             if other.key.fingerprint() != key.fingerprint() {
-                return Err(Error::Backup(format!(
-                    "{source}: Secret `{name}` appears twice with different keys"
-                )));
+                return Err(Error::BackupDuplicateName {
+                    input: source.to_owned(),
+                    secret: name.to_owned(),
+                });
             }
             continue;
         }
@@ -484,9 +500,9 @@ pub fn read_backup(
         });
     }
     if keys.is_empty() {
-        return Err(Error::Backup(format!(
-            "{source} holds no key Secrets: it is not a key backup, or it was taken from a namespace without keys"
-        )));
+        return Err(Error::BackupEmpty {
+            input: source.to_owned(),
+        });
     }
     Ok(keys)
 }
@@ -500,7 +516,7 @@ fn decode_b64(text: &str) -> Option<Zeroizing<Vec<u8>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::generate_key;
+    use crate::keys::{KEY_LABEL, generate_key};
 
     /// Cheap parameters: the format, not the cost, is under test.
     const FAST: KdfParams = KdfParams {
@@ -619,10 +635,14 @@ mod tests {
         let mut bytes = enc.clone().into_bytes();
         let i = body_start + 10;
         bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
-        let err = decrypt(&bytes, b"pw", "b.enc").unwrap_err().to_string();
+        let err = decrypt(&bytes, b"pw", "b.enc").unwrap_err();
+        assert!(
+            matches!(&err, Error::BackupNotAuthentic { input } if input == "b.enc"),
+            "{err:?}"
+        );
         assert_eq!(
-            err,
-            "b.enc: the encrypted backup was altered or damaged (it does not authenticate): use another copy"
+            err.to_string(),
+            "b.enc: the encrypted backup was altered or damaged (it does not authenticate)"
         );
         // A changed cost parameter changes the derived key: reported as such.
         let altered = enc.replacen(" t=1 ", " t=2 ", 1);

@@ -30,13 +30,7 @@ impl std::fmt::Debug for SealingCert {
 
 /// Renders a Unix time as an RFC 3339 UTC date for messages.
 pub fn format_time(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| format!("@{unix}"))
+    crate::error::rfc3339(unix)
 }
 
 impl SealingCert {
@@ -44,11 +38,7 @@ impl SealingCert {
     /// critical encipherOnly KeyUsage), `PUBLIC KEY` or `RSA PUBLIC KEY`. `now` is the
     /// current Unix time; an expired certificate is refused with its expiry date.
     pub fn from_pem(pem: &[u8], now: i64) -> Result<Self> {
-        let blocks = pem::parse_many(pem).map_err(|_| {
-            Error::Certificate(
-                "the certificate is not valid PEM: expected a CERTIFICATE, PUBLIC KEY or RSA PUBLIC KEY block".into(),
-            )
-        })?;
+        let blocks = pem::parse_many(pem).map_err(|_| Error::CertificateNotPem)?;
         for block in &blocks {
             match block.tag() {
                 "CERTIFICATE" => return Self::from_cert_der(block.contents(), now),
@@ -61,40 +51,29 @@ impl SealingCert {
                 _ => {}
             }
         }
-        let found: Vec<&str> = blocks.iter().map(|b| b.tag()).collect();
-        Err(Error::Certificate(
-            if found.iter().any(|t| t.contains("PRIVATE KEY")) {
-                "that file holds a PRIVATE key: pass the public certificate (seal fetch-cert, or the controller's tls.crt) instead".into()
-            } else if found.is_empty() {
-                "no PEM block found: expected a CERTIFICATE, PUBLIC KEY or RSA PUBLIC KEY block (seal fetch-cert writes one)".into()
-            } else {
-                format!(
-                    "no certificate or public key found (PEM blocks: {}): expected CERTIFICATE, PUBLIC KEY or RSA PUBLIC KEY",
-                    found.join(", ")
-                )
-            },
-        ))
+        let found: Vec<String> = blocks.iter().map(|b| b.tag().to_owned()).collect();
+        Err(if found.iter().any(|t| t.contains("PRIVATE KEY")) {
+            Error::CertificateIsPrivateKey
+        } else if found.is_empty() {
+            Error::NoPemBlock
+        } else {
+            Error::NoCertificateBlock { found }
+        })
     }
 
     /// Loads a DER X.509 certificate.
     pub fn from_cert_der(der: &[u8], now: i64) -> Result<Self> {
-        let (_, cert) = X509Certificate::from_der(der).map_err(|_| {
-            Error::Certificate("the CERTIFICATE block is not a valid X.509 certificate".into())
-        })?;
+        let (_, cert) = X509Certificate::from_der(der).map_err(|_| Error::CertificateNotX509)?;
         let spki = cert.public_key();
         if spki.algorithm.algorithm != OID_PKCS1_RSAENCRYPTION {
-            return Err(Error::Certificate(format!(
-                "the certificate's key is not RSA (algorithm {}): sealing needs the controller's RSA certificate",
-                spki.algorithm.algorithm
-            )));
+            return Err(Error::CertificateNotRsa {
+                algorithm: spki.algorithm.algorithm.to_string(),
+            });
         }
         let not_after = cert.validity().not_after.timestamp();
         let not_before = cert.validity().not_before.timestamp();
         if now > not_after {
-            return Err(Error::Certificate(format!(
-                "the certificate expired on {}: fetch the current one with `seal fetch-cert`",
-                format_time(not_after)
-            )));
+            return Err(Error::CertificateExpired { not_after });
         }
         let public = RsaPublic::from_spki_der(spki.raw)?;
         Ok(Self {

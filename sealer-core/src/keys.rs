@@ -113,9 +113,7 @@ impl PrivateKey {
         // certificate belongs to another key would seal values nobody can open.
         let cert = SealingCert::from_pem(cert_pem.as_bytes(), i64::MIN)?;
         if cert.fingerprint() != self.fingerprint() {
-            return Err(Error::Key(
-                "the certificate stored with the key belongs to a different key".into(),
-            ));
+            return Err(Error::CertificateKeyMismatch);
         }
         self.cert_not_before = cert.not_before();
         self.cert_not_after = cert.not_after();
@@ -189,18 +187,16 @@ pub fn load_private_keys(input: &[u8], source: &str) -> Result<Vec<PrivateKey>> 
     let keys = if looks_like_pem(input) {
         keys_from_pem(input, source)?
     } else {
-        let text = std::str::from_utf8(input).map_err(|_| {
-            Error::Key(format!("{source}: not a PEM key or a YAML/JSON key Secret"))
+        let text = std::str::from_utf8(input).map_err(|_| Error::NotAKeyFile {
+            input: source.to_owned(),
         })?;
-        let docs =
-            manifest::parse_documents(text).map_err(|e| Error::Key(format!("{source}: {e}")))?;
+        let docs = manifest::parse_documents(text).map_err(|e| e.within(source))?;
         keys_from_documents(&docs, source)?
     };
     if keys.is_empty() {
-        return Err(Error::Key(format!(
-            "{source} holds no private key: pass a PEM private key, or key Secrets from \
-             `kubectl get secret -n <controller-namespace> -l {KEY_LABEL} -o yaml`"
-        )));
+        return Err(Error::NoPrivateKey {
+            input: source.to_owned(),
+        });
     }
     Ok(keys)
 }
@@ -210,8 +206,9 @@ fn looks_like_pem(input: &[u8]) -> bool {
 }
 
 fn keys_from_pem(input: &[u8], source: &str) -> Result<Vec<PrivateKey>> {
-    let blocks =
-        pem::parse_many(input).map_err(|_| Error::Key(format!("{source}: malformed PEM")))?;
+    let blocks = pem::parse_many(input).map_err(|_| Error::MalformedPem {
+        input: source.to_owned(),
+    })?;
     let mut keys = Vec::new();
     let mut certs = Vec::new();
     for block in blocks {
@@ -219,16 +216,15 @@ fn keys_from_pem(input: &[u8], source: &str) -> Result<Vec<PrivateKey>> {
         let der = Zeroizing::new(block.into_contents());
         match tag.as_str() {
             "RSA PRIVATE KEY" => keys.push(PrivateKey::new(
-                RsaPrivate::from_pkcs1_der(&der).map_err(|e| prefix(source, e))?,
+                RsaPrivate::from_pkcs1_der(&der).map_err(|e| e.within(source))?,
             )),
             "PRIVATE KEY" => keys.push(PrivateKey::new(
-                RsaPrivate::from_pkcs8_der(&der).map_err(|e| prefix(source, e))?,
+                RsaPrivate::from_pkcs8_der(&der).map_err(|e| e.within(source))?,
             )),
             "ENCRYPTED PRIVATE KEY" => {
-                return Err(Error::Key(format!(
-                    "{source}: the key is passphrase-encrypted PKCS#8; decrypt it first \
-                     (openssl pkcs8 -in {source} -out key.pem)"
-                )));
+                return Err(Error::EncryptedPrivateKey {
+                    input: source.to_owned(),
+                });
             }
             "CERTIFICATE" => certs.push(pem::encode(&pem::Pem::new(tag, der.to_vec()))),
             _ => {}
@@ -245,10 +241,6 @@ fn keys_from_pem(input: &[u8], source: &str) -> Result<Vec<PrivateKey>> {
     Ok(keys)
 }
 
-fn prefix(source: &str, e: Error) -> Error {
-    Error::Key(format!("{source}: {e}"))
-}
-
 /// Keys from parsed key Secrets. A Secret without `tls.key` is an error naming it.
 pub fn keys_from_documents(docs: &Documents, source: &str) -> Result<Vec<PrivateKey>> {
     let mut keys = Vec::new();
@@ -261,25 +253,23 @@ pub fn keys_from_documents(docs: &Documents, source: &str) -> Result<Vec<Private
             .to_owned();
         let data = doc.get("data").and_then(Value::as_object);
         let Some(key_b64) = data.and_then(|d| d.get("tls.key")).and_then(Value::as_str) else {
-            return Err(Error::Key(format!(
-                "{source}: Secret `{name}` has no data.tls.key: it is not a sealing key Secret"
-            )));
+            return Err(Error::MissingTlsKey {
+                input: source.to_owned(),
+                secret: name,
+            });
         };
-        let key_pem = decode_b64(key_b64).ok_or_else(|| {
-            Error::Key(format!(
-                "{source}: Secret `{name}`: tls.key is not valid base64"
-            ))
-        })?;
+        let bad_base64 = |field: &str| Error::KeySecretBadBase64 {
+            input: source.to_owned(),
+            secret: name.clone(),
+            field: field.to_owned(),
+        };
+        let key_pem = decode_b64(key_b64).ok_or_else(|| bad_base64("tls.key"))?;
         let crt = match data.and_then(|d| d.get("tls.crt")).and_then(Value::as_str) {
-            Some(crt) => Some(decode_b64(crt).ok_or_else(|| {
-                Error::Key(format!(
-                    "{source}: Secret `{name}`: tls.crt is not valid base64"
-                ))
-            })?),
+            Some(crt) => Some(decode_b64(crt).ok_or_else(|| bad_base64("tls.crt"))?),
             None => None,
         };
         let key = key_from_secret_data(&name, &key_pem, crt.as_deref().map(Vec::as_slice))
-            .map_err(|e| Error::Key(format!("{source}: {e}")))?;
+            .map_err(|e| e.within(source))?;
         keys.push(key);
     }
     Ok(keys)
@@ -294,17 +284,18 @@ pub fn key_from_secret_data(
 ) -> Result<PrivateKey> {
     let mut found = keys_from_pem(tls_key, &format!("Secret `{name}`: tls.key"))?;
     if found.len() != 1 {
-        return Err(Error::Key(format!(
-            "Secret `{name}`: tls.key must hold exactly one private key"
-        )));
+        return Err(Error::TlsKeyNotOneKey {
+            secret: name.to_owned(),
+        });
     }
     let mut key = found.remove(0);
     key.name = Some(name.to_owned());
     if let Some(crt) = tls_crt {
-        let crt = std::str::from_utf8(crt)
-            .map_err(|_| Error::Key(format!("Secret `{name}`: tls.crt is not PEM")))?;
+        let crt = std::str::from_utf8(crt).map_err(|_| Error::TlsCrtNotPem {
+            secret: name.to_owned(),
+        })?;
         key.attach_cert(crt)
-            .map_err(|e| Error::Key(format!("Secret `{name}`: tls.crt: {e}")))?;
+            .map_err(|e| e.within(format!("Secret `{name}`: tls.crt")))?;
     }
     Ok(key)
 }
@@ -330,7 +321,7 @@ pub struct GeneratedKey {
 /// valid from `now` for `days` days.
 pub fn generate_key(bits: usize, days: u32, now: i64) -> Result<GeneratedKey> {
     if days == 0 {
-        return Err(Error::Invalid("--days must be at least 1".into()));
+        return Err(Error::DaysOutOfRange);
     }
     certify(RsaPrivate::generate(bits)?, days, now)
 }
@@ -346,36 +337,35 @@ pub fn import_key(
     now: i64,
     source: &str,
 ) -> Result<GeneratedKey> {
-    let blocks =
-        pem::parse_many(key_pem).map_err(|_| Error::Key(format!("{source}: malformed PEM")))?;
+    let blocks = pem::parse_many(key_pem).map_err(|_| Error::MalformedPem {
+        input: source.to_owned(),
+    })?;
     let mut found = Vec::new();
     for block in blocks {
         let pkcs1 = match block.tag() {
             "RSA PRIVATE KEY" => true,
             "PRIVATE KEY" => false,
             "ENCRYPTED PRIVATE KEY" => {
-                return Err(Error::Key(format!(
-                    "{source}: the key is passphrase-encrypted PKCS#8; decrypt it first \
-                     (openssl pkcs8 -in {source} -out key.pem)"
-                )));
+                return Err(Error::EncryptedPrivateKey {
+                    input: source.to_owned(),
+                });
             }
             _ => continue,
         };
         let der = Zeroizing::new(block.into_contents());
-        found.push(RsaPrivate::import(&der, pkcs1).map_err(|e| prefix(source, e))?);
+        found.push(RsaPrivate::import(&der, pkcs1).map_err(|e| e.within(source))?);
     }
     if found.len() != 1 {
-        return Err(Error::Key(format!(
-            "{source} must hold exactly one PEM private key (RSA PRIVATE KEY or PRIVATE KEY), \
-             but it holds {}",
-            found.len()
-        )));
+        return Err(Error::NotOnePrivateKey {
+            input: source.to_owned(),
+            found: found.len(),
+        });
     }
     let imported = found.remove(0);
     match cert_pem {
         None => {
             if days == 0 {
-                return Err(Error::Invalid("--days must be at least 1".into()));
+                return Err(Error::DaysOutOfRange);
             }
             certify(imported, days, now)
         }
@@ -401,8 +391,8 @@ fn certify(
         &rcgen::PKCS_RSA_SHA256,
     )
     .map_err(|_| Error::Crypto("loading the key to sign its certificate"))?;
-    let start = time::OffsetDateTime::from_unix_timestamp(now)
-        .map_err(|_| Error::Invalid("the clock is out of range".into()))?;
+    let start =
+        time::OffsetDateTime::from_unix_timestamp(now).map_err(|_| Error::ClockOutOfRange)?;
     let mut params = rcgen::CertificateParams::default();
     params.distinguished_name = rcgen::DistinguishedName::new();
     params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);

@@ -7,7 +7,7 @@
 use serde_json::{Map, Value};
 use zeroize::Zeroize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Location, Result};
 
 /// API version of SealedSecret objects.
 pub const SEALED_SECRET_API_VERSION: &str = "bitnami.com/v1alpha1";
@@ -80,12 +80,11 @@ pub fn parse_documents(text: &str) -> Result<Documents> {
     let mut raw = Documents::default();
     if is_json(text) {
         for item in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
-            let item = item.map_err(|e| {
-                Error::Parse(format!(
-                    "invalid JSON at line {} column {}",
-                    e.line(),
-                    e.column()
-                ))
+            let item = item.map_err(|e| Error::InvalidJson {
+                at: Location {
+                    line: e.line() as u64,
+                    column: e.column() as u64,
+                },
             })?;
             match item {
                 Value::Array(items) => raw.0.extend(items),
@@ -110,11 +109,13 @@ pub fn parse_documents(text: &str) -> Result<Documents> {
         let docs: Vec<Value> =
             serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
                 // Only the location and the parser's own words: never the input text.
-                let location = e
-                    .location()
-                    .map(|l| format!(" at line {} column {}", l.line(), l.column()))
-                    .unwrap_or_default();
-                Error::Parse(format!("invalid YAML{location}: {}", yaml_reason(&e)))
+                Error::InvalidYaml {
+                    at: e.location().map(|l| Location {
+                        line: l.line(),
+                        column: l.column(),
+                    }),
+                    reason: yaml_reason(&e),
+                }
             })?;
         raw.0.extend(docs);
     }
@@ -167,9 +168,7 @@ fn flatten(doc: Value, index: usize, out: &mut Vec<Value>) -> Result<()> {
         }
         mut other => {
             wipe(&mut other);
-            Err(Error::Parse(format!(
-                "document {index} is not a Kubernetes object (expected a mapping with apiVersion and kind)"
-            )))
+            Err(Error::NotAnObject { document: index })
         }
     }
 }

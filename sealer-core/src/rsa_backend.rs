@@ -28,30 +28,26 @@ pub(crate) struct RsaPublic {
 impl RsaPublic {
     /// From a DER SubjectPublicKeyInfo.
     pub(crate) fn from_spki_der(der: &[u8]) -> Result<Self> {
-        let public = PublicEncryptingKey::from_der(der).map_err(|_| {
-            Error::Certificate(format!(
-                "the public key is not a usable RSA key (RSA of at least {MIN_BITS} bits is required)"
-            ))
-        })?;
+        let public = PublicEncryptingKey::from_der(der)
+            .map_err(|_| Error::UnusablePublicKey { min_bits: MIN_BITS })?;
         Self::from_aws(public)
     }
 
     /// From a DER PKCS#1 RSAPublicKey (PEM label `RSA PUBLIC KEY`).
     pub(crate) fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
-        let key = rsa::PublicKey::from_pkcs1_der(der)
-            .map_err(|_| Error::Certificate("the RSA PUBLIC KEY block is malformed".into()))?;
+        let key = rsa::PublicKey::from_pkcs1_der(der).map_err(|_| Error::MalformedRsaPublicKey)?;
         let spki = key
             .to_public_key_der()
-            .map_err(|_| Error::Certificate("the RSA PUBLIC KEY block is malformed".into()))?;
+            .map_err(|_| Error::MalformedRsaPublicKey)?;
         Self::from_spki_der(spki.as_bytes())
     }
 
     fn from_aws(public: PublicEncryptingKey) -> Result<Self> {
         if public.key_size_bits() < MIN_BITS {
-            return Err(Error::Certificate(format!(
-                "the RSA key has {} bits; at least {MIN_BITS} are required",
-                public.key_size_bits()
-            )));
+            return Err(Error::KeyTooSmall {
+                bits: public.key_size_bits(),
+                min_bits: MIN_BITS,
+            });
         }
         let spki_der = public
             .as_der()
@@ -121,11 +117,7 @@ fn derive_secret(pkcs1_der: &[u8]) -> Zeroizing<[u8; 32]> {
 impl RsaPrivate {
     /// From DER PKCS#8 PrivateKeyInfo.
     pub(crate) fn from_pkcs8_der(der: &[u8]) -> Result<Self> {
-        let unusable = || {
-            Error::Key(format!(
-                "the private key is not a usable RSA key (RSA of at least {MIN_BITS} bits is required)"
-            ))
-        };
+        let unusable = || Error::UnusablePrivateKey { min_bits: MIN_BITS };
         let key = PrivateDecryptingKey::from_pkcs8(der).map_err(|_| unusable())?;
         let pkcs1 = rsa::PrivateKey::from_pkcs8_der(der)
             .map_err(|_| unusable())?
@@ -136,16 +128,13 @@ impl RsaPrivate {
 
     /// From DER PKCS#1 RSAPrivateKey (PEM label `RSA PRIVATE KEY`, the controller's format).
     pub(crate) fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
-        let key = rsa::PrivateKey::from_pkcs1_der(der)
-            .map_err(|_| Error::Key("the RSA PRIVATE KEY block is malformed".into()))?;
+        let key =
+            rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| Error::MalformedRsaPrivateKey)?;
         let pkcs8 = key
             .to_pkcs8_der()
-            .map_err(|_| Error::Key("the RSA PRIVATE KEY block is malformed".into()))?;
-        let aws = PrivateDecryptingKey::from_pkcs8(pkcs8.as_bytes()).map_err(|_| {
-            Error::Key(format!(
-                "the private key is not a usable RSA key (RSA of at least {MIN_BITS} bits is required)"
-            ))
-        })?;
+            .map_err(|_| Error::MalformedRsaPrivateKey)?;
+        let aws = PrivateDecryptingKey::from_pkcs8(pkcs8.as_bytes())
+            .map_err(|_| Error::UnusablePrivateKey { min_bits: MIN_BITS })?;
         Self::from_aws(aws, derive_secret(der))
     }
 
@@ -157,11 +146,7 @@ impl RsaPrivate {
             3072 => KeySize::Rsa3072,
             4096 => KeySize::Rsa4096,
             8192 => KeySize::Rsa8192,
-            other => {
-                return Err(Error::Invalid(format!(
-                    "unsupported key size {other}: use 2048, 3072, 4096 or 8192"
-                )));
-            }
+            other => return Err(Error::UnsupportedKeySize { bits: other }),
         };
         let key = PrivateDecryptingKey::generate(size)
             .map_err(|_| Error::Crypto("generating an RSA key"))?;
@@ -190,7 +175,7 @@ impl RsaPrivate {
     /// [`RsaPrivate::generate`]'s result: PKCS#8 DER to sign a certificate with, PKCS#1
     /// PEM to store. For keys brought by the user (`seal keys new --key`).
     pub(crate) fn import(der: &[u8], pkcs1: bool) -> Result<GeneratedRsa> {
-        let malformed = || Error::Key("the private key is malformed".into());
+        let malformed = || Error::MalformedPrivateKey;
         let parsed = if pkcs1 {
             rsa::PrivateKey::from_pkcs1_der(der).map_err(|_| malformed())?
         } else {
@@ -201,11 +186,8 @@ impl RsaPrivate {
         let pem = parsed
             .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
             .map_err(|_| malformed())?;
-        let aws = PrivateDecryptingKey::from_pkcs8(pkcs8.as_bytes()).map_err(|_| {
-            Error::Key(format!(
-                "the private key is not a usable RSA key (RSA of at least {MIN_BITS} bits is required)"
-            ))
-        })?;
+        let aws = PrivateDecryptingKey::from_pkcs8(pkcs8.as_bytes())
+            .map_err(|_| Error::UnusablePrivateKey { min_bits: MIN_BITS })?;
         Ok(GeneratedRsa {
             key: Self::from_aws(aws, derive_secret(pkcs1_der.as_bytes()))?,
             pkcs8_der: Zeroizing::new(pkcs8.as_bytes().to_vec()),
@@ -215,10 +197,10 @@ impl RsaPrivate {
 
     fn from_aws(key: PrivateDecryptingKey, derived_secret: Zeroizing<[u8; 32]>) -> Result<Self> {
         if key.key_size_bits() < MIN_BITS {
-            return Err(Error::Key(format!(
-                "the RSA key has {} bits; at least {MIN_BITS} are required",
-                key.key_size_bits()
-            )));
+            return Err(Error::KeyTooSmall {
+                bits: key.key_size_bits(),
+                min_bits: MIN_BITS,
+            });
         }
         let public = RsaPublic::from_aws(key.public_key())?;
         let key = OaepPrivateDecryptingKey::new(key)

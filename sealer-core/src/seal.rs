@@ -1,19 +1,16 @@
 //! The operations on whole objects: seal a Secret, seal one raw value, merge into an
 //! existing SealedSecret, unseal, re-encrypt and validate.
 
-use std::collections::BTreeMap;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 use zeroize::Zeroizing;
 
 use crate::cert::SealingCert;
-use crate::error::{Error, Result};
+use crate::error::{Error, MetaField, ObjectKind, Result};
 use crate::keys::KeyRing;
 use crate::manifest::{self, SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND};
 use crate::scope::{ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE, Scope};
-use crate::value::SealedValue;
 
 /// Annotation recording the fingerprint(s) of the certificate(s) that sealed the values,
 /// so "which key sealed this?" has an answer without trying every key.
@@ -55,17 +52,21 @@ pub fn short_fingerprint(full: &str) -> String {
     format!("sha256:{}", &full[..full.len().min(16)])
 }
 
+/// The value of `field`: the object's own (`from_doc`), else the one given. Both present
+/// must agree; `object` names the object in the error.
 fn fill(
-    field: &str,
+    field: MetaField,
     from_doc: Option<&str>,
     given: Option<&str>,
-    what: &str,
-    flag: &str,
+    object: &str,
 ) -> Result<Option<String>> {
     match (from_doc, given) {
-        (Some(a), Some(b)) if a != b => Err(Error::Invalid(format!(
-            "{what} says {field} `{a}` but {flag} says `{b}`: drop {flag} or make them agree"
-        ))),
+        (Some(a), Some(b)) if a != b => Err(Error::FieldConflict {
+            object: object.to_owned(),
+            field,
+            in_document: a.to_owned(),
+            given: b.to_owned(),
+        }),
         (Some(a), _) => Ok(Some(a.to_owned())),
         (None, b) => Ok(b.map(str::to_owned)),
     }
@@ -76,19 +77,18 @@ pub fn secret_values(secret: &Value) -> Result<Values> {
     let who = manifest::display_name(secret);
     let mut values = Values::new();
     if let Some(data) = secret.get("data").filter(|d| !d.is_null()) {
-        let data = data.as_object().ok_or_else(|| {
-            Error::Invalid(format!(
-                "Secret {who}: `data` must be a map of key to base64 value"
-            ))
+        let data = data.as_object().ok_or_else(|| Error::DataNotAMap {
+            secret: who.clone(),
         })?;
         for (key, v) in data {
             let text = match v {
                 Value::String(s) => s.as_str(),
                 Value::Null => "",
                 _ => {
-                    return Err(Error::Invalid(format!(
-                        "Secret {who}: data key `{key}` must be a base64 string"
-                    )));
+                    return Err(Error::DataValueNotAString {
+                        secret: who,
+                        key: key.clone(),
+                    });
                 }
             };
             let compact: Zeroizing<String> =
@@ -103,19 +103,20 @@ pub fn secret_values(secret: &Value) -> Result<Values> {
         }
     }
     if let Some(string_data) = secret.get("stringData").filter(|d| !d.is_null()) {
-        let string_data = string_data.as_object().ok_or_else(|| {
-            Error::Invalid(format!(
-                "Secret {who}: `stringData` must be a map of key to string"
-            ))
-        })?;
+        let string_data = string_data
+            .as_object()
+            .ok_or_else(|| Error::StringDataNotAMap {
+                secret: who.clone(),
+            })?;
         for (key, v) in string_data {
             let bytes = match v {
                 Value::String(s) => s.as_bytes().to_vec(),
                 Value::Null => Vec::new(),
                 _ => {
-                    return Err(Error::Invalid(format!(
-                        "Secret {who}: stringData key `{key}` must be a string: quote the value"
-                    )));
+                    return Err(Error::StringDataValueNotAString {
+                        secret: who,
+                        key: key.clone(),
+                    });
                 }
             };
             values.insert(key.clone(), Zeroizing::new(bytes));
@@ -145,14 +146,10 @@ impl Target {
 /// Refuses a name or namespace that YAML read as something other than a string
 /// (`namespace: y` is a boolean in YAML 1.1, as Kubernetes reads it).
 fn require_string_meta(doc: &Value) -> Result<()> {
-    for field in ["name", "namespace"] {
-        match doc.get("metadata").and_then(|m| m.get(field)) {
+    for field in [MetaField::Name, MetaField::Namespace] {
+        match doc.get("metadata").and_then(|m| m.get(field.as_str())) {
             None | Some(Value::String(_)) | Some(Value::Null) => {}
-            Some(_) => {
-                return Err(Error::Invalid(format!(
-                    "metadata.{field} is not a string (YAML reads values such as y, no, 0123 as booleans or numbers): quote it"
-                )));
-            }
+            Some(_) => return Err(Error::MetadataNotAString { field }),
         }
     }
     Ok(())
@@ -162,17 +159,16 @@ fn require_secret(doc: &Value) -> Result<()> {
     require_string_meta(doc)?;
     match manifest::kind(doc) {
         Some("Secret") => Ok(()),
-        Some(SEALED_SECRET_KIND) => Err(Error::WrongKind(format!(
-            "{} is already a SealedSecret: use `seal reencrypt` to re-seal it or `seal merge-into` to add values",
-            manifest::display_name(doc)
-        ))),
-        Some(other) => Err(Error::WrongKind(format!(
-            "{} is a {other}, not a Secret: seal only takes Secret manifests",
-            manifest::display_name(doc)
-        ))),
-        None => Err(Error::WrongKind(
-            "an object has no `kind`: seal only takes Secret manifests (kind: Secret)".into(),
-        )),
+        Some(SEALED_SECRET_KIND) => Err(Error::AlreadySealed {
+            object: manifest::display_name(doc),
+        }),
+        Some(other) => Err(Error::NotASecret {
+            object: manifest::display_name(doc),
+            kind: other.to_owned(),
+        }),
+        None => Err(Error::MissingKind {
+            expected: ObjectKind::Secret,
+        }),
     }
 }
 
@@ -180,35 +176,30 @@ fn require_secret(doc: &Value) -> Result<()> {
 pub fn seal_secret(secret: &Value, cert: &SealingCert, opts: &SealOptions) -> Result<Value> {
     require_secret(secret)?;
     let name = fill(
-        "name",
+        MetaField::Name,
         manifest::meta_str(secret, "name"),
         opts.name.as_deref(),
         "the Secret",
-        "--name",
     )?
-    .ok_or_else(|| {
-        Error::Invalid("a Secret has no metadata.name: add one or pass --name".into())
-    })?;
+    .ok_or(Error::MissingName)?;
     let namespace = fill(
-        "namespace",
+        MetaField::Namespace,
         manifest::meta_str(secret, "namespace"),
         opts.namespace.as_deref(),
         &format!("Secret {name}"),
-        "-n",
     )?;
     let scope = opts
         .scope
         .unwrap_or_else(|| Scope::from_annotations(|k| manifest::annotation(secret, k)));
     if scope.needs_namespace() && namespace.is_none() {
-        return Err(Error::Invalid(format!(
-            "Secret {name} has no namespace, which {scope} scope needs: add metadata.namespace or pass -n NAMESPACE"
-        )));
+        return Err(Error::MissingNamespace {
+            secret: name,
+            scope,
+        });
     }
     let values = secret_values(secret)?;
     if values.is_empty() && !opts.allow_empty_data {
-        return Err(Error::Invalid(format!(
-            "Secret {name} has no data or stringData: add values, or pass --allow-empty-data to seal it anyway"
-        )));
+        return Err(Error::EmptySecret { secret: name });
     }
     let target = Target {
         scope,
@@ -289,15 +280,14 @@ pub fn seal_values(
 /// Seals one raw value (`seal raw`).
 pub fn seal_raw(cert: &SealingCert, target: &Target, plaintext: &[u8]) -> Result<String> {
     if target.scope.needs_namespace() && target.namespace.is_empty() {
-        return Err(Error::Invalid(format!(
-            "{} scope needs a namespace: pass --namespace NAMESPACE",
-            target.scope
-        )));
+        return Err(Error::TargetNeedsNamespace {
+            scope: target.scope,
+        });
     }
     if target.scope.needs_name() && target.name.is_empty() {
-        return Err(Error::Invalid(
-            "strict scope needs a name: pass --name NAME (or choose --scope namespace-wide)".into(),
-        ));
+        return Err(Error::TargetNeedsName {
+            scope: target.scope,
+        });
     }
     Ok(cert.seal_raw_label(&target.label(), plaintext)?.to_base64())
 }
@@ -307,15 +297,13 @@ pub fn seal_raw(cert: &SealingCert, target: &Target, plaintext: &[u8]) -> Result
 /// `namespace` fills in a missing namespace.
 pub fn sealed_target(sealed: &Value, namespace: Option<&str>) -> Result<Target> {
     require_sealed(sealed)?;
-    let name = manifest::meta_str(sealed, "name")
-        .ok_or_else(|| Error::Invalid("the SealedSecret has no metadata.name".into()))?;
+    let name = manifest::meta_str(sealed, "name").ok_or(Error::SealedSecretMissingName)?;
     let scope = Scope::from_annotations(|k| manifest::annotation(sealed, k));
     let ns = fill(
-        "namespace",
+        MetaField::Namespace,
         manifest::meta_str(sealed, "namespace"),
         namespace,
         &format!("SealedSecret {name}"),
-        "-n",
     )?;
     crate::unseal::target(name, ns.as_deref(), scope)
 }
@@ -324,17 +312,16 @@ fn require_sealed(doc: &Value) -> Result<()> {
     require_string_meta(doc)?;
     match manifest::kind(doc) {
         Some(SEALED_SECRET_KIND) => Ok(()),
-        Some("Secret") => Err(Error::WrongKind(format!(
-            "{} is a plaintext Secret, not a SealedSecret: seal it with `seal` first",
-            manifest::display_name(doc)
-        ))),
-        Some(other) => Err(Error::WrongKind(format!(
-            "{} is a {other}, not a SealedSecret",
-            manifest::display_name(doc)
-        ))),
-        None => Err(Error::WrongKind(
-            "an object has no `kind`: expected a SealedSecret".into(),
-        )),
+        Some("Secret") => Err(Error::NotSealedYet {
+            object: manifest::display_name(doc),
+        }),
+        Some(other) => Err(Error::NotASealedSecret {
+            object: manifest::display_name(doc),
+            kind: other.to_owned(),
+        }),
+        None => Err(Error::MissingKind {
+            expected: ObjectKind::SealedSecret,
+        }),
     }
 }
 
@@ -342,9 +329,7 @@ fn encrypted_data(sealed: &Value) -> Result<Map<String, Value>> {
     match sealed.get("spec").and_then(|s| s.get("encryptedData")) {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m.clone()),
-        Some(_) => Err(Error::Invalid(
-            "spec.encryptedData must be a map of key to sealed value".into(),
-        )),
+        Some(_) => Err(Error::EncryptedDataNotAMap),
     }
 }
 
@@ -383,23 +368,19 @@ pub fn merge_into(sealed: &Value, secret: &Value, cert: &SealingCert) -> Result<
     let target = sealed_target(sealed, None)?;
     let values = secret_values(secret)?;
     if values.is_empty() {
-        return Err(Error::Invalid(
-            "the input Secret has no data or stringData: nothing to merge".into(),
-        ));
+        return Err(Error::NothingToMerge);
     }
     let sealed_new = seal_values(&values, &target, cert)?;
     let mut out = sealed.clone();
     let spec = out
         .as_object_mut()
         .and_then(|o| o.entry("spec").or_insert_with(|| json!({})).as_object_mut())
-        .ok_or_else(|| Error::Invalid("the SealedSecret's spec is not a map".into()))?;
+        .ok_or(Error::SpecNotAMap)?;
     let data = spec.entry("encryptedData").or_insert_with(|| json!({}));
     if data.is_null() {
         *data = json!({});
     }
-    let data = data.as_object_mut().ok_or_else(|| {
-        Error::Invalid("spec.encryptedData must be a map of key to sealed value".into())
-    })?;
+    let data = data.as_object_mut().ok_or(Error::EncryptedDataNotAMap)?;
     for (k, v) in sealed_new {
         data.insert(k, v);
     }
@@ -456,11 +437,7 @@ pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Resul
         Some(Value::Object(templates)) => {
             crate::template::render_template_data(templates, &values)?
         }
-        Some(_) => {
-            return Err(Error::Invalid(
-                "spec.template.data must be a map of key to template string".into(),
-            ));
-        }
+        Some(_) => return Err(Error::TemplateDataNotAMap),
     };
     let mut meta = template
         .and_then(|t| t.get("metadata"))

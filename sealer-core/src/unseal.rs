@@ -53,9 +53,10 @@ pub struct Unsealed {
 /// needs a namespace when there is none.
 pub fn target(name: &str, namespace: Option<&str>, scope: Scope) -> Result<Target> {
     if scope.needs_namespace() && namespace.is_none() {
-        return Err(Error::Invalid(format!(
-            "SealedSecret {name} has no namespace, which its {scope} scope needs: pass -n NAMESPACE"
-        )));
+        return Err(Error::SealedSecretMissingNamespace {
+            sealed_secret: name.to_owned(),
+            scope,
+        });
     }
     Ok(Target {
         scope,

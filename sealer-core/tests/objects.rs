@@ -10,7 +10,7 @@ use sealer_core::seal::{
     self, LAST_APPLIED, SealOptions, Target, merge_into, open_all, reencrypt, seal_secret,
     sealed_target, unsealed_secret,
 };
-use sealer_core::{KeyRing, Scope, SealingCert, keys};
+use sealer_core::{Error, KeyRing, Scope, SealingCert, keys};
 use serde_json::{Value, json};
 
 fn cert(k: &keys::GeneratedKey) -> SealingCert {
@@ -109,14 +109,20 @@ fn scope_in_the_template_alone_does_not_widen_a_strict_secret() {
 }
 
 #[test]
-fn fail_missing_namespace_name_and_empty_data_are_refused_with_advice() {
+fn fail_missing_namespace_name_and_empty_data_are_refused() {
+    // The advice (`-n`, `--name`, `--allow-empty-data`) is the CLI's: sealer-cli/tests/cli.rs.
     let c = cert(key_a());
     let mut s = secret();
     s["metadata"].as_object_mut().unwrap().remove("namespace");
-    let err = seal_secret(&s, &c, &SealOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("pass -n NAMESPACE"), "{err}");
+    let err = seal_secret(&s, &c, &SealOptions::default()).unwrap_err();
+    assert!(
+        matches!(&err, Error::MissingNamespace { secret, scope: Scope::Strict } if secret == "db"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "Secret db has no namespace, which strict scope needs"
+    );
     let ok = seal_secret(
         &s,
         &c,
@@ -129,16 +135,17 @@ fn fail_missing_namespace_name_and_empty_data_are_refused_with_advice() {
 
     let mut s = secret();
     s["metadata"].as_object_mut().unwrap().remove("name");
-    let err = seal_secret(&s, &c, &SealOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("--name"), "{err}");
+    let err = seal_secret(&s, &c, &SealOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::MissingName), "{err:?}");
+    assert_eq!(err.to_string(), "a Secret has no metadata.name");
 
     let empty = json!({"apiVersion":"v1","kind":"Secret","metadata":{"name":"a","namespace":"b"}});
-    let err = seal_secret(&empty, &c, &SealOptions::default())
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("--allow-empty-data"), "{err}");
+    let err = seal_secret(&empty, &c, &SealOptions::default()).unwrap_err();
+    assert!(
+        matches!(&err, Error::EmptySecret { secret } if secret == "a"),
+        "{err:?}"
+    );
+    assert_eq!(err.to_string(), "Secret a has no data or stringData");
     let opts = SealOptions {
         allow_empty_data: true,
         ..Default::default()

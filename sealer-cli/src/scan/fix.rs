@@ -8,7 +8,7 @@ use sealer_core::seal::{self, SealOptions};
 use sealer_core::{SealingCert, manifest};
 use sealer_scan::{Finding, RepoConfig, Rule};
 
-use crate::error::{CliError, CliResult};
+use crate::error::{CliError, CliResult, describe};
 use crate::io;
 
 /// `--fix`: seals each file whose findings are plaintext Secrets, in place.
@@ -48,7 +48,7 @@ fn fix_file(root: &Path, file: &str, config: &RepoConfig) -> CliResult<String> {
     }
     let pem = io::read_file(&root.join(cert_rel))?;
     let cert = SealingCert::from_pem(&pem, now())
-        .map_err(|e| CliError::Input(format!("{cert_rel}: {e}")))?;
+        .map_err(|e| CliError::Input(format!("{cert_rel}: {}", describe(&e))))?;
     let opts = SealOptions::default();
     let sealed = docs
         .iter()
