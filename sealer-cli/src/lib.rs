@@ -1,4 +1,7 @@
 //! `seal`: seal Kubernetes Secrets into SealedSecrets, and the offline tools around them.
+//!
+//! The whole command line, as a library: the root package `sealer` builds the `seal`
+//! binary, whose `main` only calls [`run`].
 
 mod args;
 mod cluster;
@@ -21,9 +24,12 @@ use zeroize::Zeroizing;
 use args::{Cli, Command, OutputFormat};
 use error::{CliError, CliResult, context};
 
-fn main() -> ExitCode {
+/// Runs `seal` with the process's arguments: parses them (printing help, or a usage error
+/// with exit code 2, as clap does), runs the command, prints any error on stderr, and
+/// returns the exit code (0 ok, 1 failed checks, 2 usage or input error, 3 internal).
+pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("seal: {e}");
@@ -32,7 +38,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> CliResult {
+fn dispatch(cli: Cli) -> CliResult {
     match cli.command {
         None => cmd_seal(&cli.seal),
         Some(Command::Raw(a)) => cmd_raw(&a),
