@@ -7,7 +7,7 @@ mod args;
 mod cluster;
 mod error;
 mod io;
-mod keys_cmd;
+mod keys;
 mod reseal_dir;
 mod scan;
 
@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 use sealer_core::manifest::{self, Documents, Format};
 use sealer_core::seal::{self, SealOptions, Target};
-use sealer_core::{KeyRing, SealingCert, keys};
+use sealer_core::{KeyRing, SealingCert};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
@@ -47,7 +47,7 @@ fn dispatch(cli: Cli) -> CliResult {
         Some(Command::Reencrypt(a)) => cmd_reencrypt(&a),
         Some(Command::Validate(a)) => cmd_validate(&a),
         Some(Command::Keygen(a)) => cmd_keygen(&a),
-        Some(Command::Keys(a)) => keys_cmd::cmd_keys(&a),
+        Some(Command::Keys(a)) => keys::cmd_keys(&a),
         Some(Command::Scan(a)) => scan::cmd_scan(&a),
         Some(Command::Hook(a)) => scan::cmd_hook(&a),
         Some(Command::FetchCert { controller, output }) => {
@@ -96,7 +96,7 @@ fn load_cert(cert: &args::CertArgs) -> CliResult<SealingCert> {
 /// Loads every key named by --key into one ring; encrypted key backups are opened with
 /// the passphrase in `passphrase_file`.
 fn load_keys(files: &[std::path::PathBuf], passphrase_file: Option<&Path>) -> CliResult<KeyRing> {
-    let passphrase = passphrase_file.map(keys_cmd::read_passphrase).transpose()?;
+    let passphrase = passphrase_file.map(io::read_passphrase).transpose()?;
     let mut ring = KeyRing::default();
     for file in files {
         let mut bytes = io::read_file(file)?;
@@ -109,7 +109,7 @@ fn load_keys(files: &[std::path::PathBuf], passphrase_file: Option<&Path>) -> Cl
             };
             bytes = sealer_core::backup::decrypt(&bytes, p, &name)?;
         }
-        ring.extend(keys::load_private_keys(&bytes, &name).map_err(CliError::from)?);
+        ring.extend(sealer_core::keys::load_private_keys(&bytes, &name).map_err(CliError::from)?);
     }
     Ok(ring)
 }
@@ -447,7 +447,7 @@ fn cmd_keygen(a: &args::KeygenArgs) -> CliResult {
             )));
         }
     }
-    let generated = keys::generate_key(a.bits, a.days, now())?;
+    let generated = sealer_core::keys::generate_key(a.bits, a.days, now())?;
     io::write_atomic(&a.key_out, generated.key_pem.as_bytes(), Some(0o600))?;
     io::write_atomic(&a.cert_out, generated.cert_pem.as_bytes(), Some(0o644))?;
     eprintln!(
