@@ -6,7 +6,8 @@ use std::path::Path;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, Patch, PatchParams};
 use sealer_core::backup::{self, BACKED_UP_AT_ANNOTATION, KdfParams};
-use sealer_core::keys::{KEY_LABEL, KEY_LABEL_ACTIVE};
+use sealer_core::key_secret;
+use sealer_core::keys::KEY_LABEL;
 use serde_json::json;
 use zeroize::Zeroizing;
 
@@ -68,14 +69,7 @@ pub(super) fn run(ns: &str, output: &Path, passphrase_file: Option<&Path>) -> Cl
         }
         let active = secrets
             .iter()
-            .filter(|s| {
-                s.metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(KEY_LABEL))
-                    .map(String::as_str)
-                    == Some(KEY_LABEL_ACTIVE)
-            })
+            .filter(|s| key_secret::is_active(s.metadata.labels.as_ref()))
             .count();
         let form = if passphrase.is_some() {
             "encrypted"

@@ -11,11 +11,10 @@ mod new;
 mod restore;
 
 use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::serde::Deserialize;
 use kube::api::{Api, ListParams};
-use sealer_core::backup::BACKED_UP_AT_ANNOTATION;
-use sealer_core::keys::{
-    KEY_LABEL, KEY_LABEL_ACTIVE, key_from_secret_data, newest_first, ordering_time,
-};
+use sealer_core::key_secret::{KeySecretFields, KeySecretJson, TLS_CRT, TLS_KEY};
+use sealer_core::keys::{KEY_LABEL, newest_first, ordering_time};
 
 use crate::args::{KeysArgs, KeysCommand};
 use crate::error::{CliError, CliResult};
@@ -86,6 +85,35 @@ fn rfc3339(unix: i64) -> String {
         .map_or_else(|_| format!("@{unix}"), |t| t.to_string())
 }
 
+/// The fields of `secret` that sealer-core reads.
+fn fields(secret: &Secret) -> KeySecretFields<'_> {
+    let entry = |name: &str| {
+        secret
+            .data
+            .as_ref()
+            .and_then(|d| d.get(name))
+            .map(|b| b.0.as_slice())
+    };
+    KeySecretFields {
+        name: secret.metadata.name.as_deref().unwrap_or_default(),
+        labels: secret.metadata.labels.as_ref(),
+        annotations: secret.metadata.annotations.as_ref(),
+        created: secret
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.as_second()),
+        tls_key: entry(TLS_KEY),
+        tls_crt: entry(TLS_CRT),
+    }
+}
+
+/// The Secret object of a key Secret built by sealer-core.
+fn to_secret(json: &KeySecretJson) -> CliResult<Secret> {
+    Secret::deserialize(json.as_json())
+        .map_err(|e| CliError::Internal(format!("building a key Secret: {e}")))
+}
+
 async fn key_secrets(client: &kube::Client, ns: &str) -> CliResult<Vec<Secret>> {
     Api::<Secret>::namespaced(client.clone(), ns)
         .list(&ListParams::default().labels(KEY_LABEL))
@@ -107,39 +135,18 @@ struct KeyView {
 
 impl KeyView {
     fn of(secret: &Secret) -> Self {
-        let name = secret.metadata.name.clone().unwrap_or_default();
-        let data = secret.data.as_ref();
-        let loaded = match data.and_then(|d| d.get("tls.key")) {
-            None => Err(format!("Secret `{name}` has no tls.key")),
-            Some(k) => key_from_secret_data(
-                &name,
-                &k.0,
-                data.and_then(|d| d.get("tls.crt")).map(|c| c.0.as_slice()),
-            )
-            .map_err(|e| e.to_string()),
-        };
-        let labels = secret.metadata.labels.as_ref();
-        let (fingerprint, not_before, error) = match loaded {
-            Ok(key) => (Some(key.fingerprint()), key.cert_not_before(), None),
-            Err(e) => (None, None, Some(e)),
+        let read = fields(secret).read();
+        let (fingerprint, error) = match &read.key {
+            Ok(key) => (Some(key.fingerprint()), None),
+            Err(e) => (None, Some(e.to_string())),
         };
         Self {
-            active: labels.and_then(|l| l.get(KEY_LABEL)).map(String::as_str)
-                == Some(KEY_LABEL_ACTIVE),
-            created: secret
-                .metadata
-                .creation_timestamp
-                .as_ref()
-                .map(|t| t.0.as_second()),
-            backed_up_at: secret
-                .metadata
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get(BACKED_UP_AT_ANNOTATION))
-                .cloned(),
-            name,
+            name: read.name,
             fingerprint,
-            not_before,
+            created: read.created,
+            not_before: read.not_before,
+            active: read.active,
+            backed_up_at: read.backed_up_at,
             error,
         }
     }
@@ -172,4 +179,59 @@ fn views_sorted(secrets: &[Secret]) -> Vec<KeyView> {
     let mut views: Vec<KeyView> = secrets.iter().map(KeyView::of).collect();
     views.sort_by(|a, b| newest_first((a.ordering(), &a.name), (b.ordering(), &b.name)));
     views
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::ByteString;
+    use kube::api::ObjectMeta;
+    use sealer_core::keys::KEY_LABEL_ACTIVE;
+
+    use super::*;
+
+    fn secret(name: &str, data: &[(&str, &[u8])]) -> Secret {
+        Secret {
+            metadata: ObjectMeta {
+                name: Some(name.to_owned()),
+                labels: Some([(KEY_LABEL.to_owned(), KEY_LABEL_ACTIVE.to_owned())].into()),
+                ..ObjectMeta::default()
+            },
+            data: Some(
+                data.iter()
+                    .map(|(k, v)| ((*k).to_owned(), ByteString(v.to_vec())))
+                    .collect(),
+            ),
+            ..Secret::default()
+        }
+    }
+
+    #[test]
+    fn a_key_secret_without_a_usable_key_is_listed_as_invalid_with_the_reason() {
+        let view = KeyView::of(&secret("sealed-secrets-keyx", &[]));
+        assert_eq!(view.state(), "invalid");
+        assert_eq!(
+            view.error.as_deref(),
+            Some("Secret `sealed-secrets-keyx` has no tls.key")
+        );
+        let view = KeyView::of(&secret("k", &[("tls.key", b"not a key")]));
+        assert_eq!(view.state(), "invalid");
+        assert!(view.error.unwrap().starts_with("Secret `k`"));
+    }
+
+    #[test]
+    fn an_active_key_secret_seals_and_a_retired_one_does_not() {
+        let g = sealer_core::keys::generate_key(2048, 1, 1_800_000_000).unwrap();
+        let data: &[(&str, &[u8])] = &[
+            ("tls.key", g.key_pem.as_bytes()),
+            ("tls.crt", g.cert_pem.as_bytes()),
+        ];
+        let mut retired = secret("b-retired", data);
+        retired.metadata.labels = Some([(KEY_LABEL.to_owned(), "compromised".to_owned())].into());
+        let views = views_sorted(&[retired, secret("a-active", data)]);
+        assert_eq!(views[0].state(), "active");
+        assert_eq!(views[0].ordering(), 1_800_000_000);
+        assert_eq!(views[0].fingerprint, Some(g.key.fingerprint()));
+        assert_eq!(views[1].state(), "retired");
+        assert_eq!(sealing_index(&views), Some(0));
+    }
 }

@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::{Api, ObjectMeta, PostParams};
-use sealer_core::keys::{self, KEY_LABEL, KEY_LABEL_ACTIVE, KEY_NAME_PREFIX};
+use kube::api::{Api, PostParams};
+use sealer_core::key_secret;
+use sealer_core::keys::{self, KEY_NAME_PREFIX};
 use sealer_core::seal::short_fingerprint;
 use zeroize::Zeroizing;
 
-use super::{key_secrets, kube_error, rfc3339, sealing_index, views_sorted};
+use super::{key_secrets, kube_error, rfc3339, sealing_index, to_secret, views_sorted};
 use crate::cluster;
 use crate::error::{CliError, CliResult};
 use crate::io;
@@ -107,29 +107,7 @@ pub(super) fn run(
                     .map_err(|e| CliError::Internal(format!("key generation: {e}")))??
             }
         };
-        let secret = Secret {
-            metadata: ObjectMeta {
-                generate_name: Some(KEY_NAME_PREFIX.to_owned()),
-                namespace: Some(ns.to_owned()),
-                labels: Some([(KEY_LABEL.to_owned(), KEY_LABEL_ACTIVE.to_owned())].into()),
-                ..ObjectMeta::default()
-            },
-            type_: Some("kubernetes.io/tls".to_owned()),
-            data: Some(
-                [
-                    (
-                        "tls.key".to_owned(),
-                        ByteString(made.key_pem.as_bytes().to_vec()),
-                    ),
-                    (
-                        "tls.crt".to_owned(),
-                        ByteString(made.cert_pem.as_bytes().to_vec()),
-                    ),
-                ]
-                .into(),
-            ),
-            ..Secret::default()
-        };
+        let secret = to_secret(&key_secret::new_key_secret(KEY_NAME_PREFIX, ns, &made))?;
         let api = Api::<Secret>::namespaced(client.clone(), ns);
         let created = api
             .create(&PostParams::default(), &secret)
@@ -151,4 +129,53 @@ pub(super) fn run(
         );
         io::write_output(None, format!("{name}\n").as_bytes(), None)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::ByteString;
+    use kube::api::ObjectMeta;
+    use sealer_core::keys::{KEY_LABEL, KEY_LABEL_ACTIVE};
+
+    use super::*;
+
+    /// The Secret `seal keys new` created before it was built in sealer-core.
+    #[test]
+    fn a_new_key_secret_is_the_one_seal_keys_new_always_wrote() {
+        let made = keys::generate_key(2048, 1, 1_800_000_000).unwrap();
+        let before = Secret {
+            metadata: ObjectMeta {
+                generate_name: Some(KEY_NAME_PREFIX.to_owned()),
+                namespace: Some("kube-system".to_owned()),
+                labels: Some([(KEY_LABEL.to_owned(), KEY_LABEL_ACTIVE.to_owned())].into()),
+                ..ObjectMeta::default()
+            },
+            type_: Some("kubernetes.io/tls".to_owned()),
+            data: Some(
+                [
+                    (
+                        "tls.key".to_owned(),
+                        ByteString(made.key_pem.as_bytes().to_vec()),
+                    ),
+                    (
+                        "tls.crt".to_owned(),
+                        ByteString(made.cert_pem.as_bytes().to_vec()),
+                    ),
+                ]
+                .into(),
+            ),
+            ..Secret::default()
+        };
+        let now = to_secret(&key_secret::new_key_secret(
+            KEY_NAME_PREFIX,
+            "kube-system",
+            &made,
+        ))
+        .unwrap();
+        assert_eq!(now, before);
+        assert_eq!(
+            serde_json::to_string(&now).unwrap(),
+            serde_json::to_string(&before).unwrap()
+        );
+    }
 }

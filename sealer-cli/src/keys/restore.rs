@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
-use kube::api::{Api, ObjectMeta, PostParams};
+use kube::api::{Api, PostParams};
 use sealer_core::backup;
+use sealer_core::key_secret;
 use sealer_core::seal::short_fingerprint;
 
-use super::{KeyView, key_secrets, kube_error};
+use super::{KeyView, key_secrets, kube_error, to_secret};
 use crate::cluster;
 use crate::error::{CliError, CliResult};
 use crate::io::{self, read_passphrase};
@@ -21,13 +21,6 @@ enum Plan {
     Update(Secret),
     Unchanged,
     ElsewhereAs(String),
-}
-
-fn data_of(k: &backup::BackupKey) -> BTreeMap<String, ByteString> {
-    k.data
-        .iter()
-        .map(|(name, v)| (name.clone(), ByteString(v.to_vec())))
-        .collect()
 }
 
 pub(super) fn run(ns: &str, file: &Path, passphrase_file: Option<&Path>) -> CliResult {
@@ -62,13 +55,14 @@ pub(super) fn run(ns: &str, file: &Path, passphrase_file: Option<&Path>) -> CliR
         let mut conflicts = Vec::new();
         for k in &keys {
             let fingerprint = k.key.fingerprint();
+            let wanted = to_secret(&key_secret::restored_key_secret(k, ns))?;
             let existing = api
                 .get_opt(&k.name)
                 .await
                 .map_err(|e| kube_error(&format!("reading Secret {}", k.name), ns, &e))?;
             let plan = match existing {
                 Some(existing) => match same_key(&existing, &fingerprint) {
-                    Ok(()) => merge(existing, k).map_or(Plan::Unchanged, Plan::Update),
+                    Ok(()) => merge(existing, &wanted).map_or(Plan::Unchanged, Plan::Update),
                     Err(why) => {
                         conflicts.push(why);
                         continue;
@@ -79,18 +73,7 @@ pub(super) fn run(ns: &str, file: &Path, passphrase_file: Option<&Path>) -> CliR
                     .find(|v| v.fingerprint.as_deref() == Some(fingerprint.as_str()))
                 {
                     Some(other) => Plan::ElsewhereAs(other.name.clone()),
-                    None => Plan::Create(Secret {
-                        metadata: ObjectMeta {
-                            name: Some(k.name.clone()),
-                            namespace: Some(ns.to_owned()),
-                            labels: Some(k.labels.clone()),
-                            annotations: Some(k.annotations.clone()),
-                            ..ObjectMeta::default()
-                        },
-                        type_: Some(k.type_.clone()),
-                        data: Some(data_of(k)),
-                        ..Secret::default()
-                    }),
+                    None => Plan::Create(wanted),
                 },
             };
             plans.push((k, fingerprint, plan));
@@ -162,20 +145,94 @@ fn same_key(existing: &Secret, fingerprint: &str) -> Result<(), String> {
     }
 }
 
-/// `existing` with the backup's labels, annotations and data merged in, or `None` when
-/// that changes nothing (so restoring twice writes nothing).
-fn merge(existing: Secret, k: &backup::BackupKey) -> Option<Secret> {
+/// `existing` with the labels, annotations and data of `wanted` (the backup's key Secret)
+/// merged in, or `None` when that changes nothing (so restoring twice writes nothing).
+fn merge(existing: Secret, wanted: &Secret) -> Option<Secret> {
     let mut updated = existing.clone();
     let labels = updated.metadata.labels.get_or_insert_with(BTreeMap::new);
-    labels.extend(k.labels.clone());
+    labels.extend(wanted.metadata.labels.clone().unwrap_or_default());
     let annotations = updated
         .metadata
         .annotations
         .get_or_insert_with(BTreeMap::new);
-    annotations.extend(k.annotations.clone());
+    annotations.extend(wanted.metadata.annotations.clone().unwrap_or_default());
     updated
         .data
         .get_or_insert_with(BTreeMap::new)
-        .extend(data_of(k));
+        .extend(wanted.data.clone().unwrap_or_default());
     (updated != existing).then_some(updated)
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::ByteString;
+    use kube::api::ObjectMeta;
+    use sealer_core::keys::generate_key;
+
+    use super::*;
+
+    fn backup_key() -> backup::BackupKey {
+        let g = generate_key(2048, 1, 1_800_000_000).unwrap();
+        let secret = serde_json::json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {
+                "name": "sealed-secrets-keyabc",
+                "namespace": "old",
+                "labels": {"sealedsecrets.bitnami.com/sealed-secrets-key": "active"},
+            },
+            "type": "kubernetes.io/tls",
+            "data": {
+                "tls.key": base64_of(g.key_pem.as_bytes()),
+                "tls.crt": base64_of(g.cert_pem.as_bytes()),
+                "extra": base64_of(b"kept"),
+            },
+        });
+        let plain = backup::render_plain(vec![backup::backup_item(&secret, "then")]).unwrap();
+        backup::read_backup(plain.as_bytes(), None, "b")
+            .unwrap()
+            .remove(0)
+    }
+
+    fn base64_of(bytes: &[u8]) -> String {
+        // The Secret's JSON form, as the API server serves it.
+        serde_json::to_value(ByteString(bytes.to_vec()))
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The Secret restore created before it was built in sealer-core, field by field.
+    #[test]
+    fn a_restored_key_secret_is_exactly_the_backup_s_secret_in_the_new_namespace() {
+        let k = backup_key();
+        let before = Secret {
+            metadata: ObjectMeta {
+                name: Some(k.name.clone()),
+                namespace: Some("kube-system".to_owned()),
+                labels: Some(k.labels.clone()),
+                annotations: Some(k.annotations.clone()),
+                ..ObjectMeta::default()
+            },
+            type_: Some(k.type_.clone()),
+            data: Some(
+                k.data
+                    .iter()
+                    .map(|(name, v)| (name.clone(), ByteString(v.to_vec())))
+                    .collect(),
+            ),
+            ..Secret::default()
+        };
+        let now = to_secret(&key_secret::restored_key_secret(&k, "kube-system")).unwrap();
+        assert_eq!(now, before);
+        assert_eq!(
+            serde_json::to_string(&now).unwrap(),
+            serde_json::to_string(&before).unwrap()
+        );
+        assert!(
+            merge(now.clone(), &now).is_none(),
+            "restoring twice writes nothing"
+        );
+    }
 }
