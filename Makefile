@@ -13,15 +13,15 @@ demo: ## seal examples/secret.yaml with a locally generated demo key (no cluster
 test: ## everything CI runs: lint, peers, control plane, all tests, Bitnami smoke test
 	bash tests/run-all
 
-lint: ## rustfmt check and clippy with warnings as errors
+lint: ## rustfmt check and clippy with warnings as errors (cluster tests included)
 	cargo fmt --all -- --check
-	cargo clippy --workspace --exclude sealer --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets --features sealer-tests/cluster -- -D warnings
 
-unit: ## tests that need neither the control plane nor peer tools
-	cargo test -p sealer-core -p sealer-scan -p sealer-cli
+unit: ## tests that need neither the control plane nor peer tools (a plain `cargo test`)
+	cargo test --workspace
 
 build: ## debug build of every binary
-	cargo build --workspace --exclude sealer --bins
+	cargo build --workspace --bins
 
 peers: ## install the peer tools (cached); eval the output to use them
 	tests/peers/install

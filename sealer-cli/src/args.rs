@@ -163,7 +163,7 @@ pub enum Command {
     /// Generate a sealing key and certificate in the controller's format.
     Keygen(KeygenArgs),
     /// The controller's sealing keys: list, backup, restore, new.
-    Keys(crate::keys_cmd::KeysArgs),
+    Keys(KeysArgs),
     /// Find plaintext secrets (the commit gate): staged files, given paths, or the tree.
     Scan(crate::scan::ScanArgs),
     /// Install the commit gate as a git hook.
@@ -269,4 +269,70 @@ pub struct KeygenArgs {
     /// Overwrite existing files.
     #[arg(long)]
     pub force: bool,
+}
+
+/// Manage the controller's sealing keys (list, backup, restore, new).
+#[derive(Debug, Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    pub command: KeysCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// List every sealing key Secret: fingerprint, age, state, which one seals, backups.
+    List {
+        #[command(flatten)]
+        controller: ControllerArgs,
+        /// Output format.
+        #[arg(short = 'o', long = "output", value_enum, default_value = "text")]
+        output: ListFormat,
+    },
+    /// Write every key (active and retired) to one file, and record the backup on them.
+    Backup {
+        #[command(flatten)]
+        controller: ControllerArgs,
+        /// The backup file (written atomically, mode 0600).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: PathBuf,
+        /// Encrypt the backup with the passphrase in FILE (Argon2id + AES-256-GCM).
+        /// Without it the backup is a plain `List` of key Secrets.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Put the keys of a backup (either form) back in the controller's namespace.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        controller: ControllerArgs,
+        /// The passphrase of an encrypted backup, in FILE.
+        #[arg(long, value_name = "FILE")]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Install a new sealing key now (generated, or yours with --key); it seals from now on.
+    New {
+        #[command(flatten)]
+        controller: ControllerArgs,
+        /// Your own private key (PEM, PKCS#1 or PKCS#8) instead of a generated one.
+        #[arg(long, value_name = "FILE")]
+        key: Option<PathBuf>,
+        /// The certificate of --key (PEM). Without it a fresh self-signed certificate is
+        /// made, valid from now, so the key becomes the newest.
+        #[arg(long, value_name = "FILE", requires = "key")]
+        cert: Option<PathBuf>,
+        /// Size of a generated key.
+        #[arg(long, default_value_t = 4096, value_parser = parse_bits, conflicts_with = "key")]
+        bits: usize,
+        /// Validity of a generated certificate, in days.
+        #[arg(long, default_value_t = 3650, value_parser = clap::value_parser!(u32).range(1..=36500))]
+        days: u32,
+    },
+}
+
+/// Output of `seal keys list`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ListFormat {
+    Text,
+    Json,
 }

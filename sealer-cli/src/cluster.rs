@@ -2,6 +2,9 @@
 //! (`/api/v1/namespaces/<ns>/services/http:<name>:http/proxy/...`), with the user's
 //! kubeconfig: the certificate, `/v1/verify` and `/v1/rotate`.
 
+use sealer_core::manifest;
+use serde_json::Value;
+
 use crate::error::{CliError, CliResult};
 
 /// Where the controller is.
@@ -95,4 +98,28 @@ pub fn fetch_cert(controller: &Controller) -> CliResult<Vec<u8>> {
         )));
     }
     Ok(body)
+}
+
+/// Asks the controller to re-seal `sealed` with its newest key (`/v1/rotate`); `source`
+/// names the input in errors.
+pub fn rotate(controller: &Controller, sealed: &Value, source: &str) -> CliResult<Value> {
+    let who = manifest::display_name(sealed);
+    let body = serde_json::to_vec(sealed).map_err(|e| CliError::Internal(e.to_string()))?;
+    let (status, answer) = call(controller, "POST", "/v1/rotate", body)?;
+    let text = String::from_utf8_lossy(&answer);
+    match status {
+        200 => serde_json::from_slice(&answer).map_err(|_| {
+            CliError::Internal(format!(
+                "the controller answered /v1/rotate for {who} with something that is not JSON"
+            ))
+        }),
+        409 => Err(CliError::Input(format!(
+            "{source}: SealedSecret {who}: {}",
+            text.trim()
+        ))),
+        _ => Err(CliError::Input(format!(
+            "{source}: SealedSecret {who}: the controller answered {status}: {}",
+            text.trim()
+        ))),
+    }
 }

@@ -37,6 +37,21 @@ pub fn read_input(file: Option<&Path>, what: &str) -> CliResult<Zeroizing<Vec<u8
     }
 }
 
+/// Reads a passphrase file: its bytes without the trailing line break; empty is an error.
+pub fn read_passphrase(path: &Path) -> CliResult<Zeroizing<Vec<u8>>> {
+    let mut bytes = read_file(path)?;
+    while matches!(bytes.last(), Some(b'\n' | b'\r')) {
+        bytes.pop();
+    }
+    if bytes.is_empty() {
+        return Err(CliError::Input(format!(
+            "passphrase file {} is empty: write the passphrase into it",
+            path.display()
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Reads input as UTF-8 text.
 pub fn read_text(file: Option<&Path>, what: &str) -> CliResult<Zeroizing<String>> {
     let bytes = read_input(file, what)?;

@@ -13,6 +13,7 @@ use serde_json::Value;
 use crate::args::ReencryptArgs;
 use crate::error::{CliError, CliResult, describe};
 use crate::io;
+use crate::material;
 
 /// A progress bar is drawn from this many files on, when stderr is a terminal.
 const PROGRESS_FROM: usize = 20;
@@ -98,7 +99,7 @@ fn reseal_file(path: &Path, resealer: &Resealer, namespace: Option<&str>) -> Out
                     ))
                 })
             }
-            Resealer::Online(controller) => crate::rotate_online(controller, s, &source),
+            Resealer::Online(controller) => crate::cluster::rotate(controller, s, &source),
         };
         match resealed {
             Ok(v) => out.push(v),
@@ -147,8 +148,8 @@ pub fn run(a: &ReencryptArgs, dir: &Path) -> CliResult {
         Resealer::Online(a.cert.controller.controller())
     } else {
         Resealer::Offline(
-            crate::load_keys(&a.keys.keys, a.keys.passphrase_file.as_deref())?,
-            crate::load_cert(&a.cert)?,
+            material::load_keys(&a.keys.keys, a.keys.passphrase_file.as_deref())?,
+            material::load_cert(&a.cert)?,
         )
     };
     let progress = files.len() >= PROGRESS_FROM && std::io::stderr().is_terminal();

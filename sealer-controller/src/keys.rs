@@ -2,22 +2,20 @@
 //! sync by a watch (added, relabelled, deleted: no restart), generated when none exists
 //! or when the newest is due for renewal.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 
 use futures::StreamExt;
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use kube::api::{Api, ObjectMeta, PostParams};
+use kube::api::{Api, PostParams};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher::{self, Event};
-use sealer_core::backup::BACKED_UP_AT_ANNOTATION;
+use sealer_core::key_secret::{self, KeySecretError, KeySecretFields, TLS_CRT, TLS_KEY};
 use sealer_core::keys::{
-    KEY_LABEL, KEY_LABEL_ACTIVE, KEY_NAME_PREFIX, generate_key, key_from_secret_data, newest_first,
-    ordering_time,
+    GeneratedKey, KEY_LABEL, KEY_LABEL_ACTIVE, KEY_NAME_PREFIX, generate_key, newest_first,
 };
 use sealer_core::{KeyRing, SealingCert};
+use serde::Deserialize;
 use tokio::sync::watch;
 
 use crate::Context;
@@ -127,8 +125,27 @@ pub fn current(keys: &SharedKeys) -> Arc<KeySet> {
     }
 }
 
-fn unix(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> i64 {
-    t.0.as_second()
+/// The fields of a key Secret that sealer-core reads.
+fn key_secret_fields(secret: &Secret) -> KeySecretFields<'_> {
+    let entry = |name: &str| {
+        secret
+            .data
+            .as_ref()
+            .and_then(|d| d.get(name))
+            .map(|b| b.0.as_slice())
+    };
+    KeySecretFields {
+        name: secret.metadata.name.as_deref().unwrap_or_default(),
+        labels: secret.metadata.labels.as_ref(),
+        annotations: secret.metadata.annotations.as_ref(),
+        created: secret
+            .metadata
+            .creation_timestamp
+            .as_ref()
+            .map(|t| t.0.as_second()),
+        tls_key: entry(TLS_KEY),
+        tls_crt: entry(TLS_CRT),
+    }
 }
 
 /// Builds a key set from key Secrets. A malformed Secret is reported through `on_error`
@@ -136,33 +153,20 @@ fn unix(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> i64 {
 pub fn build_key_set(secrets: &[Arc<Secret>], mut on_error: impl FnMut(&Secret, String)) -> KeySet {
     let mut loaded = Vec::new();
     for s in secrets {
-        let name = s.metadata.name.clone().unwrap_or_default();
-        let data = s.data.as_ref();
-        let Some(tls_key) = data.and_then(|d| d.get("tls.key")) else {
-            on_error(s, format!("key Secret `{name}` has no tls.key"));
-            continue;
-        };
-        let tls_crt = data.and_then(|d| d.get("tls.crt")).map(|b| b.0.as_slice());
-        match key_from_secret_data(&name, &tls_key.0, tls_crt) {
+        let read = key_secret_fields(s).read();
+        match read.key {
             Ok(key) => {
-                let ordering_time = ordering_time(
-                    key.cert_not_before(),
-                    s.metadata.creation_timestamp.as_ref().map(unix),
-                );
-                let backed_up_at = s
-                    .metadata
-                    .annotations
-                    .as_ref()
-                    .and_then(|a| a.get(BACKED_UP_AT_ANNOTATION))
-                    .cloned();
                 let info = KeyInfo {
-                    name,
+                    name: read.name,
                     fingerprint: key.fingerprint(),
-                    ordering_time,
+                    ordering_time: read.ordering_time,
                     cert_pem: key.cert_pem().map(str::to_owned),
-                    backed_up_at,
+                    backed_up_at: read.backed_up_at,
                 };
                 loaded.push((info, key));
+            }
+            Err(KeySecretError::NoTlsKey { name }) => {
+                on_error(s, format!("key Secret `{name}` has no tls.key"));
             }
             Err(e) => on_error(s, e.to_string()),
         }
@@ -283,31 +287,24 @@ pub async fn create_key(ctx: &Context) -> Result<String, crate::Error> {
         .await
         .map_err(|e| crate::Error::Internal(format!("key generation task: {e}")))?
         .map_err(|e| crate::Error::Internal(format!("key generation: {e}")))?;
-    let mut data = BTreeMap::new();
-    data.insert(
-        "tls.key".to_owned(),
-        ByteString(generated.key_pem.as_bytes().to_vec()),
-    );
-    data.insert(
-        "tls.crt".to_owned(),
-        ByteString(generated.cert_pem.into_bytes()),
-    );
-    let secret = Secret {
-        metadata: ObjectMeta {
-            generate_name: Some(format!("{}-", ctx.config.key_prefix)),
-            namespace: Some(ctx.config.namespace.clone()),
-            labels: Some([(KEY_LABEL.to_owned(), KEY_LABEL_ACTIVE.to_owned())].into()),
-            ..Default::default()
-        },
-        type_: Some("kubernetes.io/tls".to_owned()),
-        data: Some(data),
-        ..Default::default()
-    };
+    let secret = new_key_secret(&ctx.config.key_prefix, &ctx.config.namespace, &generated)?;
     let api: Api<Secret> = Api::namespaced(ctx.client.clone(), &ctx.config.namespace);
     let created = api.create(&PostParams::default(), &secret).await?;
     let name = created.metadata.name.unwrap_or_default();
     tracing::info!(secret = %name, fingerprint = %generated.key.fingerprint(), "new sealing key written");
     Ok(name)
+}
+
+/// The key Secret the controller writes for `generated`: named `<prefix>-<random>` by the
+/// API server, in the controller's namespace.
+fn new_key_secret(
+    prefix: &str,
+    namespace: &str,
+    generated: &GeneratedKey,
+) -> Result<Secret, crate::Error> {
+    let json = key_secret::new_key_secret(&format!("{prefix}-"), namespace, generated);
+    Secret::deserialize(json.as_json())
+        .map_err(|e| crate::Error::Internal(format!("building the key Secret: {e}")))
 }
 
 /// Default key name prefix (upstream's).
@@ -381,7 +378,45 @@ pub async fn renew_keys(ctx: Arc<Context>, mut changed: watch::Receiver<u64>) {
 
 #[cfg(test)]
 mod tests {
+    use k8s_openapi::ByteString;
+    use kube::api::ObjectMeta;
+
     use super::*;
+
+    /// The Secret `create_key` wrote before it was built in sealer-core.
+    #[test]
+    fn the_key_secret_written_is_the_one_the_controller_always_wrote() {
+        let generated = generate_key(2048, 1, 1_800_000_000).unwrap();
+        let before = Secret {
+            metadata: ObjectMeta {
+                generate_name: Some("sealed-secrets-key-".to_owned()),
+                namespace: Some("kube-system".to_owned()),
+                labels: Some([(KEY_LABEL.to_owned(), KEY_LABEL_ACTIVE.to_owned())].into()),
+                ..Default::default()
+            },
+            type_: Some("kubernetes.io/tls".to_owned()),
+            data: Some(
+                [
+                    (
+                        "tls.key".to_owned(),
+                        ByteString(generated.key_pem.as_bytes().to_vec()),
+                    ),
+                    (
+                        "tls.crt".to_owned(),
+                        ByteString(generated.cert_pem.as_bytes().to_vec()),
+                    ),
+                ]
+                .into(),
+            ),
+            ..Default::default()
+        };
+        let now = new_key_secret(DEFAULT_KEY_PREFIX, "kube-system", &generated).unwrap();
+        assert_eq!(now, before);
+        assert_eq!(
+            serde_json::to_string(&now).unwrap(),
+            serde_json::to_string(&before).unwrap()
+        );
+    }
 
     fn info(t: i64) -> KeySet {
         KeySet {

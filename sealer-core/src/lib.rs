@@ -9,6 +9,7 @@ pub mod backup;
 pub mod cert;
 pub mod digest;
 pub mod error;
+pub mod key_secret;
 pub mod keys;
 pub mod manifest;
 mod rsa_backend;

@@ -70,6 +70,35 @@ pub async fn client() -> Client {
     }
 }
 
+/// A client for the control plane of `kubeconfig` (another identity, or a test's own
+/// private plane), not checked to answer.
+///
+/// # Panics
+///
+/// When the kubeconfig cannot be read or used.
+pub async fn client_from(kubeconfig: &Path) -> Client {
+    let kc = Kubeconfig::read_from(kubeconfig)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", kubeconfig.display()));
+    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("bad kubeconfig {}: {e}", kubeconfig.display()));
+    Client::try_from(config)
+        .unwrap_or_else(|e| panic!("cannot build a client from {}: {e}", kubeconfig.display()))
+}
+
+/// What most tests start with: a [`client`], the SealedSecret CRD applied and
+/// Established, and a fresh namespace named after `prefix`.
+///
+/// # Panics
+///
+/// As [`client`], [`apply_crd`] and [`namespace`].
+pub async fn with_namespace(prefix: &str) -> (Client, String) {
+    let client = client().await;
+    apply_crd(&client, &read_crd(&sealedsecret_crd())).await;
+    let ns = namespace(&client, prefix).await;
+    (client, ns)
+}
+
 /// A name unique to this process and call, usable as a DNS label:
 /// `<prefix>-<seconds>-<pid>-<counter>`, cut to 63 characters.
 pub fn unique_name(prefix: &str) -> String {

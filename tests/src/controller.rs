@@ -46,6 +46,8 @@ pub struct RunningController {
     pub metrics: String,
     /// Its log file.
     pub log: PathBuf,
+    /// Its identity (`POD_NAME`), the holder of its Lease when it leads.
+    pub identity: String,
     /// The network namespace it runs in ([`RunningController::start_in_netns`]); its
     /// metrics endpoint is then reachable only from inside.
     netns: Option<String>,
@@ -80,6 +82,39 @@ fn http(url: &str, body: Option<&[u8]>) -> (u16, String) {
     }
 }
 
+/// Where a controller keeps its keys and its Lease.
+#[derive(Clone, Copy)]
+enum KeyHome<'a> {
+    /// `--key-namespace NS`.
+    Flag(&'a str),
+    /// `POD_NAMESPACE=NS`, with no `--key-namespace` and no `SEALER_KEY_NAMESPACE`: the
+    /// way the chart's Deployment runs it.
+    PodNamespace(&'a str),
+}
+
+impl KeyHome<'_> {
+    fn namespace(self) -> String {
+        match self {
+            Self::Flag(ns) | Self::PodNamespace(ns) => ns.to_owned(),
+        }
+    }
+}
+
+/// Everything that differs between the ways tests start a controller.
+struct Launch<'a> {
+    netns: Option<&'a str>,
+    api: &'a str,
+    metrics: &'a str,
+    keys: KeyHome<'a>,
+    watch_ns: &'a str,
+    lease: &'a str,
+    extra: &'a [&'a str],
+    kubeconfig: Option<&'a std::path::Path>,
+}
+
+/// The Lease name of the controllers started with `--key-namespace`.
+const TEST_LEASE: &str = "sealer-controller-test";
+
 impl RunningController {
     /// Starts a controller whose keys and lease live in `key_ns` and which watches
     /// `watch_ns`, with 2048-bit keys (fast) and any `extra` flags; waits until it is
@@ -97,7 +132,57 @@ impl RunningController {
     pub fn spawn(key_ns: &str, watch_ns: &str, extra: &[&str]) -> Self {
         let api = format!("127.0.0.1:{}", free_port());
         let metrics = format!("127.0.0.1:{}", free_port());
-        Self::spawn_at(None, &api, &metrics, key_ns, watch_ns, extra, None)
+        Self::spawn_at(&Launch {
+            netns: None,
+            api: &api,
+            metrics: &metrics,
+            keys: KeyHome::Flag(key_ns),
+            watch_ns,
+            lease: TEST_LEASE,
+            extra,
+            kubeconfig: None,
+        })
+    }
+
+    /// Starts a controller the way the chart's Deployment runs it, out of cluster:
+    /// authenticated by `kubeconfig` only, its keys and Lease `lease` in `release_ns`
+    /// through `POD_NAMESPACE`, watching `watch_ns`, with 2048-bit keys (fast) and any
+    /// `extra` flags; waits until it is ready (a key loaded).
+    ///
+    /// # Panics
+    /// When it does not become ready within 90 s (its log is in the message).
+    pub fn start_as_deployment(
+        kubeconfig: &std::path::Path,
+        release_ns: &str,
+        watch_ns: &str,
+        lease: &str,
+        extra: &[&str],
+    ) -> Self {
+        let c = Self::spawn_as_deployment(kubeconfig, release_ns, watch_ns, lease, extra);
+        c.wait_ready();
+        c
+    }
+
+    /// As [`RunningController::start_as_deployment`], without waiting.
+    pub fn spawn_as_deployment(
+        kubeconfig: &std::path::Path,
+        release_ns: &str,
+        watch_ns: &str,
+        lease: &str,
+        extra: &[&str],
+    ) -> Self {
+        let api = format!("127.0.0.1:{}", free_port());
+        let metrics = format!("127.0.0.1:{}", free_port());
+        Self::spawn_at(&Launch {
+            netns: None,
+            api: &api,
+            metrics: &metrics,
+            keys: KeyHome::PodNamespace(release_ns),
+            watch_ns,
+            lease,
+            extra,
+            kubeconfig: Some(kubeconfig),
+        })
     }
 
     /// As [`RunningController::start`], against the control plane of `kubeconfig`
@@ -113,15 +198,16 @@ impl RunningController {
     ) -> Self {
         let api = format!("127.0.0.1:{}", free_port());
         let metrics = format!("127.0.0.1:{}", free_port());
-        let c = Self::spawn_at(
-            None,
-            &api,
-            &metrics,
-            key_ns,
+        let c = Self::spawn_at(&Launch {
+            netns: None,
+            api: &api,
+            metrics: &metrics,
+            keys: KeyHome::Flag(key_ns),
             watch_ns,
+            lease: TEST_LEASE,
             extra,
-            Some(kubeconfig),
-        );
+            kubeconfig: Some(kubeconfig),
+        });
         c.wait_ready();
         c
     }
@@ -144,44 +230,61 @@ impl RunningController {
     ) -> Self {
         let api = format!("{ip}:{NETNS_API_PORT}");
         let metrics = "127.0.0.1:8081";
-        let c = Self::spawn_at(Some(netns), &api, metrics, key_ns, watch_ns, extra, None);
+        let c = Self::spawn_at(&Launch {
+            netns: Some(netns),
+            api: &api,
+            metrics,
+            keys: KeyHome::Flag(key_ns),
+            watch_ns,
+            lease: TEST_LEASE,
+            extra,
+            kubeconfig: None,
+        });
         c.wait_ready();
         c
     }
 
-    fn spawn_at(
-        netns: Option<&str>,
-        api: &str,
-        metrics: &str,
-        key_ns: &str,
-        watch_ns: &str,
-        extra: &[&str],
-        kubeconfig: Option<&std::path::Path>,
-    ) -> Self {
-        let log =
-            std::env::temp_dir().join(format!("sealer-controller-{key_ns}-{}.log", free_port()));
+    fn spawn_at(launch: &Launch<'_>) -> Self {
+        let Launch {
+            netns,
+            api,
+            metrics,
+            keys,
+            watch_ns,
+            lease,
+            extra,
+            kubeconfig,
+        } = *launch;
+        let log = std::env::temp_dir().join(format!(
+            "sealer-controller-{}-{}.log",
+            keys.namespace(),
+            free_port()
+        ));
         let file = std::fs::File::create(&log)
             .unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
         let err = file.try_clone().unwrap_or_else(|e| panic!("log file: {e}"));
-        let mut args: Vec<String> = [
-            "--key-namespace",
-            key_ns,
-            "--watch-namespace",
-            watch_ns,
-            "--listen-addr",
-            api,
-            "--listen-metrics-addr",
-            metrics,
-            "--key-size",
-            "2048",
-            "--lease-name",
-            "sealer-controller-test",
-            "--log-level",
-            "info,sealer_controller=debug",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+        let key_flag = match keys {
+            KeyHome::Flag(ns) => vec!["--key-namespace", ns],
+            KeyHome::PodNamespace(_) => vec![],
+        };
+        let mut args: Vec<String> = key_flag
+            .into_iter()
+            .chain([
+                "--watch-namespace",
+                watch_ns,
+                "--listen-addr",
+                api,
+                "--listen-metrics-addr",
+                metrics,
+                "--key-size",
+                "2048",
+                "--lease-name",
+                lease,
+                "--log-level",
+                "info,sealer_controller=debug",
+            ])
+            .map(str::to_owned)
+            .collect();
         args.extend(extra.iter().map(|s| (*s).to_owned()));
         // `ip netns exec` execs the controller: the child's pid is the controller's.
         let mut command = match netns {
@@ -192,10 +295,17 @@ impl RunningController {
                 c
             }
         };
-        let child = command
+        let identity = format!("test-{}", free_port());
+        command
             .args(&args)
-            .env("POD_NAME", format!("test-{}", free_port()))
-            .envs(kubeconfig.map(|k| ("KUBECONFIG", k)))
+            .env("POD_NAME", &identity)
+            .envs(kubeconfig.map(|k| ("KUBECONFIG", k)));
+        if let KeyHome::PodNamespace(ns) = keys {
+            command
+                .env("POD_NAMESPACE", ns)
+                .env_remove("SEALER_KEY_NAMESPACE");
+        }
+        let child = command
             .stdin(Stdio::null())
             .stdout(file)
             .stderr(err)
@@ -206,15 +316,21 @@ impl RunningController {
             api: format!("http://{api}"),
             metrics: format!("http://{metrics}"),
             log,
+            identity,
             netns: netns.map(str::to_owned),
         }
+    }
+
+    /// Whether `/readyz` answers 200 now.
+    pub fn ready(&self) -> bool {
+        http_get(&format!("{}/readyz", self.api)).0 == 200
     }
 
     /// Waits until `/readyz` answers 200.
     pub fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(90);
         while Instant::now() < deadline {
-            if http_get(&format!("{}/readyz", self.api)).0 == 200 {
+            if self.ready() {
                 return;
             }
             std::thread::sleep(Duration::from_millis(200));
@@ -241,11 +357,18 @@ impl RunningController {
 
     /// Sum of the samples of metric `name` (all label sets).
     pub fn metric(&self, name: &str) -> f64 {
+        self.metric_matching(name, "")
+    }
+
+    /// Sum of the samples of metric `name` whose line contains `label` (such as
+    /// `result="error"`).
+    pub fn metric_matching(&self, name: &str, label: &str) -> f64 {
         let text = self.metrics_text();
         text.lines()
             .filter(|l| {
                 l.strip_prefix(name)
                     .is_some_and(|rest| rest.starts_with(' ') || rest.starts_with('{'))
+                    && l.contains(label)
             })
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()

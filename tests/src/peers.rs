@@ -29,7 +29,7 @@ pub fn peer(var: &str) -> PathBuf {
 /// The `seal` binary of this workspace (built next to the test binaries).
 ///
 /// # Panics
-/// When it has not been built (`cargo build -p sealer-cli`).
+/// When it has not been built (`cargo build -p sealer`).
 pub fn seal_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("SEALER_SEAL_BIN") {
         return PathBuf::from(p);
@@ -43,7 +43,7 @@ pub fn seal_bin() -> PathBuf {
         .unwrap_or_default();
     assert!(
         bin.exists(),
-        "{} not found: build it first with `cargo build -p sealer-cli`",
+        "{} not found: build it first with `cargo build -p sealer`",
         bin.display()
     );
     bin

@@ -10,8 +10,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
@@ -24,13 +24,14 @@ use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::Kubeconfig;
 use kube::discovery::ApiResource;
-use kube::{Client, Config};
 use sealer_controller::crd::SealedSecret;
+use sealer_core::keys::KEY_LABEL;
 use sealer_tests::cluster;
-use sealer_tests::controller::{controller_bin, free_port, http_get, terminate_child, wait_for};
+use sealer_tests::controller::{RunningController, free_port, secret_value, wait_for, wait_value};
 use sealer_tests::peers::{peer, repo_root, run_ok, seal_bin};
 use serde_json::{Value, json};
 
@@ -39,7 +40,6 @@ const T: Duration = Duration::from_secs(60);
 const NAME: &str = "sealed-secrets-controller";
 /// The chart's default Lease name (its Role grants get/update/patch on this name only).
 const LEASE: &str = "sealer-controller";
-const KEY_LABEL: &str = "sealedsecrets.bitnami.com/sealed-secrets-key";
 
 // ---------------------------------------------------------------------------------
 // helm
@@ -138,13 +138,6 @@ fn install(namespace: &str, sets: &[&str]) -> String {
 // ---------------------------------------------------------------------------------
 // the plane
 
-async fn setup(prefix: &str) -> (Client, String) {
-    let client = cluster::client().await;
-    cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
-    let ns = cluster::namespace(&client, prefix).await;
-    (client, ns)
-}
-
 /// A kubeconfig that authenticates as ServiceAccount `ns/sa` with a one-hour token
 /// from the TokenRequest API, for the plane of the admin kubeconfig (`KUBECONFIG`).
 async fn service_account_kubeconfig(client: &Client, ns: &str, sa: &str) -> PathBuf {
@@ -183,14 +176,6 @@ async fn service_account_kubeconfig(client: &Client, ns: &str, sa: &str) -> Path
     let path = std::env::temp_dir().join(format!("sealer-chart-{ns}-{}.kubeconfig", free_port()));
     std::fs::write(&path, serde_json::to_vec_pretty(&kubeconfig).unwrap()).unwrap();
     path
-}
-
-async fn client_from(kubeconfig: &Path) -> Client {
-    let kc = Kubeconfig::read_from(kubeconfig).unwrap();
-    let config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
-        .await
-        .unwrap();
-    Client::try_from(config).unwrap()
 }
 
 /// Whether the API server allows ServiceAccount `ns/sa` `verb` on `resource`.
@@ -305,109 +290,6 @@ async fn revoke(
 // ---------------------------------------------------------------------------------
 // the controller, run as the chart's ServiceAccount
 
-/// Our controller binary, out of cluster, authenticated by `kubeconfig` only.
-struct Controller {
-    child: Option<Child>,
-    api: String,
-    metrics: String,
-    log: PathBuf,
-    identity: String,
-}
-
-impl Controller {
-    /// Starts it the way the chart's Deployment does (keys and Lease in the release
-    /// namespace through `POD_NAMESPACE`, the chart's Lease name), watching `watch_ns`,
-    /// with 2048-bit keys for speed and any `extra` flags. Does not wait.
-    fn spawn(kubeconfig: &Path, release_ns: &str, watch_ns: &str, extra: &[&str]) -> Self {
-        let api = format!("127.0.0.1:{}", free_port());
-        let metrics = format!("127.0.0.1:{}", free_port());
-        let identity = format!("chart-test-{}", free_port());
-        let log = std::env::temp_dir().join(format!("sealer-chart-{release_ns}-{identity}.log"));
-        let file = std::fs::File::create(&log).unwrap();
-        let err = file.try_clone().unwrap();
-        let child = Command::new(controller_bin())
-            .args(["--watch-namespace", watch_ns])
-            .args(["--listen-addr", &api, "--listen-metrics-addr", &metrics])
-            .args(["--key-size", "2048", "--lease-name", LEASE])
-            .args(["--log-level", "info,sealer_controller=debug"])
-            .args(extra)
-            .env("KUBECONFIG", kubeconfig)
-            .env("POD_NAME", &identity)
-            .env("POD_NAMESPACE", release_ns)
-            .env_remove("SEALER_KEY_NAMESPACE")
-            .stdin(Stdio::null())
-            .stdout(file)
-            .stderr(err)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start the controller: {e}"));
-        Self {
-            child: Some(child),
-            api: format!("http://{api}"),
-            metrics: format!("http://{metrics}"),
-            log,
-            identity,
-        }
-    }
-
-    fn start(kubeconfig: &Path, release_ns: &str, watch_ns: &str, extra: &[&str]) -> Self {
-        let c = Self::spawn(kubeconfig, release_ns, watch_ns, extra);
-        let deadline = Instant::now() + Duration::from_secs(90);
-        while !c.ready() {
-            assert!(
-                Instant::now() < deadline,
-                "the controller did not become ready in 90 s; log:\n{}",
-                c.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        c
-    }
-
-    fn ready(&self) -> bool {
-        http_get(&format!("{}/readyz", self.api)).0 == 200
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn cert_file(&self) -> PathBuf {
-        let (status, pem) = http_get(&format!("{}/v1/cert.pem", self.api));
-        assert_eq!(status, 200, "GET /v1/cert.pem: {pem}");
-        let path = std::env::temp_dir().join(format!("sealer-chart-cert-{}.pem", free_port()));
-        std::fs::write(&path, pem).unwrap();
-        path
-    }
-
-    /// Sum of the samples of metric `name` whose labels contain `label`.
-    fn metric(&self, name: &str, label: &str) -> f64 {
-        http_get(&format!("{}/metrics", self.metrics))
-            .1
-            .lines()
-            .filter(|l| {
-                l.strip_prefix(name)
-                    .is_some_and(|rest| rest.starts_with(' ') || rest.starts_with('{'))
-                    && l.contains(label)
-            })
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
-    }
-
-    /// SIGTERM, then wait for the exit; whether it exited 0.
-    fn terminate(&mut self) -> bool {
-        self.child.take().is_some_and(terminate_child)
-    }
-}
-
-impl Drop for Controller {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
 // ---------------------------------------------------------------------------------
 // SealedSecrets
 
@@ -427,21 +309,6 @@ async fn create_sealed(client: &Client, cert: &Path, ns: &str, name: &str, value
         .create(&PostParams::default(), &ss)
         .await
         .unwrap();
-}
-
-async fn secret_value(client: &Client, ns: &str, name: &str) -> Option<Vec<u8>> {
-    let s = Api::<Secret>::namespaced(client.clone(), ns)
-        .get_opt(name)
-        .await
-        .ok()??;
-    s.data?.get("greeting").map(|b| b.0.clone())
-}
-
-async fn wait_value(client: &Client, ns: &str, name: &str, want: &str) {
-    wait_for(T, &format!("Secret {ns}/{name} = {want}"), || async {
-        (secret_value(client, ns, name).await.as_deref() == Some(want.as_bytes())).then_some(())
-    })
-    .await;
 }
 
 /// The Synced condition: (status, message).
@@ -480,7 +347,7 @@ async fn key_secrets(client: &Client, ns: &str) -> Vec<Secret> {
 /// SealedSecrets; returns (client, release namespace, watched namespace, kubeconfig
 /// of the chart's ServiceAccount).
 async fn installed(prefix: &str, sets: &[&str]) -> (Client, String, String, PathBuf) {
-    let (client, release_ns) = setup(prefix).await;
+    let (client, release_ns) = cluster::with_namespace(prefix).await;
     let watch_ns = cluster::namespace(&client, &format!("{prefix}-apps")).await;
     let sets: Vec<String> = sets
         .iter()
@@ -721,7 +588,7 @@ fn bad_values_are_refused_by_the_schema_with_the_field_named() {
 
 #[tokio::test]
 async fn helm_install_refuses_a_bad_value_and_creates_nothing() {
-    let (client, ns) = setup("chart-bad").await;
+    let (client, ns) = cluster::with_namespace("chart-bad").await;
     let chart = chart();
     let out = helm(&[
         "install",
@@ -935,7 +802,7 @@ async fn with_watch_namespace_the_namespaced_binding_is_enough_and_stops_there()
     let (client, release_ns, watch_ns, kubeconfig) =
         installed("chart-rbac-ns", &["watchNamespace=$WATCH"]).await;
     let elsewhere = cluster::namespace(&client, "chart-rbac-other").await;
-    let sa = client_from(&kubeconfig).await;
+    let sa = cluster::client_from(&kubeconfig).await;
     let err = Api::<Secret>::namespaced(sa.clone(), &elsewhere)
         .list(&ListParams::default())
         .await
@@ -955,14 +822,15 @@ async fn run_as_the_charts_service_account(
     kubeconfig: &Path,
 ) {
     // The kubeconfig really is the ServiceAccount: no more than its roles.
-    let sa = client_from(kubeconfig).await;
+    let sa = cluster::client_from(kubeconfig).await;
     let err = Api::<Namespace>::all(sa.clone())
         .list(&ListParams::default())
         .await
         .unwrap_err();
     assert!(err.to_string().contains("forbidden"), "{err}");
 
-    let mut ctl = Controller::start(kubeconfig, release_ns, watch_ns, &[]);
+    let mut ctl =
+        RunningController::start_as_deployment(kubeconfig, release_ns, watch_ns, LEASE, &[]);
     let keys = key_secrets(client, release_ns).await;
     assert_eq!(keys.len(), 1, "one key made at start");
     let lease = Api::<Lease>::namespaced(client.clone(), release_ns)
@@ -976,7 +844,7 @@ async fn run_as_the_charts_service_account(
 
     let cert = ctl.cert_file();
     create_sealed(client, &cert, watch_ns, "first", "hello").await;
-    wait_value(client, watch_ns, "first", "hello").await;
+    wait_value(client, watch_ns, "first", "greeting", b"hello").await;
     wait_synced(client, watch_ns, "first", "True").await;
 
     // SIGTERM releases the Lease (a patch) and exits 0.
@@ -995,10 +863,11 @@ async fn run_as_the_charts_service_account(
     // Renewal: a cutoff after the first key makes the next leader write a new one.
     tokio::time::sleep(Duration::from_secs(1)).await;
     let cutoff = k8s_openapi::jiff::Timestamp::now().to_string();
-    let ctl2 = Controller::start(
+    let ctl2 = RunningController::start_as_deployment(
         kubeconfig,
         release_ns,
         watch_ns,
+        LEASE,
         &["--key-cutoff-time", &cutoff],
     );
     wait_for(T, "a second key Secret", || async {
@@ -1011,7 +880,7 @@ async fn run_as_the_charts_service_account(
     })
     .await;
     create_sealed(client, &cert2, watch_ns, "second", "renewed").await;
-    wait_value(client, watch_ns, "second", "renewed").await;
+    wait_value(client, watch_ns, "second", "greeting", b"renewed").await;
     wait_synced(client, watch_ns, "second", "True").await;
     assert_eq!(synced(client, watch_ns, "first").await.unwrap().0, "True");
 }
@@ -1031,14 +900,18 @@ async fn without_secrets_create_the_status_says_the_secret_could_not_be_created(
     )
     .await;
     // Key Secrets are still made: the Role grants create in the release namespace.
-    let ctl = Controller::start(&kubeconfig, &release_ns, &watch_ns, &[]);
+    let ctl =
+        RunningController::start_as_deployment(&kubeconfig, &release_ns, &watch_ns, LEASE, &[]);
     create_sealed(&client, &ctl.cert_file(), &watch_ns, "denied", "x").await;
     let message = wait_synced(&client, &watch_ns, "denied", "False").await;
     assert!(
         message.contains("forbidden") && message.contains("cannot create resource \"secrets\""),
         "{message}"
     );
-    assert_eq!(secret_value(&client, &watch_ns, "denied").await, None);
+    assert_eq!(
+        secret_value(&client, &watch_ns, "denied", "greeting").await,
+        None
+    );
 }
 
 #[tokio::test]
@@ -1052,11 +925,12 @@ async fn without_status_patch_the_secret_is_made_but_no_status_is_written() {
         &watch_ns,
     )
     .await;
-    let ctl = Controller::start(&kubeconfig, &release_ns, &watch_ns, &[]);
+    let ctl =
+        RunningController::start_as_deployment(&kubeconfig, &release_ns, &watch_ns, LEASE, &[]);
     create_sealed(&client, &ctl.cert_file(), &watch_ns, "mute", "quiet").await;
-    wait_value(&client, &watch_ns, "mute", "quiet").await;
+    wait_value(&client, &watch_ns, "mute", "greeting", b"quiet").await;
     wait_for(T, "a status write failure in the metrics", || async {
-        (ctl.metric(
+        (ctl.metric_matching(
             "sealed_secrets_controller_unseal_errors_total",
             "reason=\"status\"",
         ) > 0.0)
@@ -1088,7 +962,8 @@ async fn without_the_lease_rules_the_controller_never_leads_nor_makes_a_key() {
         )
         .await;
     }
-    let ctl = Controller::spawn(&kubeconfig, &release_ns, &watch_ns, &[]);
+    let ctl =
+        RunningController::spawn_as_deployment(&kubeconfig, &release_ns, &watch_ns, LEASE, &[]);
     wait_for(T, "a forbidden lease check in the log", || async {
         let log = ctl.log_text();
         (log.contains("lease check failed") && log.contains("forbidden")).then_some(())
@@ -1122,7 +997,8 @@ async fn without_key_secret_create_in_its_namespace_the_leader_cannot_make_a_key
         &release_ns,
     )
     .await;
-    let ctl = Controller::spawn(&kubeconfig, &release_ns, &watch_ns, &[]);
+    let ctl =
+        RunningController::spawn_as_deployment(&kubeconfig, &release_ns, &watch_ns, LEASE, &[]);
     wait_for(T, "a forbidden key creation in the log", || async {
         let log = ctl.log_text();
         (log.contains("creating a sealing key failed") && log.contains("forbidden")).then_some(())
@@ -1136,10 +1012,11 @@ async fn without_key_secret_create_in_its_namespace_the_leader_cannot_make_a_key
 #[tokio::test]
 async fn without_secrets_update_a_changed_sealed_secret_reports_the_update_failure() {
     let (client, release_ns, watch_ns, kubeconfig) = installed("chart-no-update", &[]).await;
-    let ctl = Controller::start(&kubeconfig, &release_ns, &watch_ns, &[]);
+    let ctl =
+        RunningController::start_as_deployment(&kubeconfig, &release_ns, &watch_ns, LEASE, &[]);
     let cert = ctl.cert_file();
     create_sealed(&client, &cert, &watch_ns, "changing", "v1").await;
-    wait_value(&client, &watch_ns, "changing", "v1").await;
+    wait_value(&client, &watch_ns, "changing", "greeting", b"v1").await;
     wait_synced(&client, &watch_ns, "changing", "True").await;
 
     revoke(
@@ -1171,7 +1048,7 @@ async fn without_secrets_update_a_changed_sealed_secret_reports_the_update_failu
         "{message}"
     );
     assert_eq!(
-        secret_value(&client, &watch_ns, "changing")
+        secret_value(&client, &watch_ns, "changing", "greeting")
             .await
             .as_deref(),
         Some(b"v1".as_slice())

@@ -21,13 +21,6 @@ use sealer_tests::peers::{keygen, run, run_ok, seal_bin};
 
 const T: Duration = Duration::from_secs(60);
 
-async fn setup(prefix: &str) -> (Client, String) {
-    let client = cluster::client().await;
-    cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
-    let ns = cluster::namespace(&client, prefix).await;
-    (client, ns)
-}
-
 /// Seals with `seal` and the given certificate; returns the SealedSecret.
 fn seal_with(cert: &Path, secret: &str, extra: &[&str]) -> SealedSecret {
     let mut args = vec!["--cert", cert.to_str().unwrap(), "-o", "json"];
@@ -86,7 +79,7 @@ async fn events(client: &Client, ns: &str, reason: &str) -> usize {
 
 #[tokio::test]
 async fn a_sealed_secret_becomes_an_owned_secret_with_status_and_event() {
-    let (client, ns) = setup("ctl-basic").await;
+    let (client, ns) = cluster::with_namespace("ctl-basic").await;
     let ctl = RunningController::start(&ns, &ns, &[]);
     let extra =
         "  labels: {app: db}\n  annotations: {team: payments}\ntype: kubernetes.io/basic-auth\n";
@@ -142,7 +135,7 @@ async fn a_sealed_secret_becomes_an_owned_secret_with_status_and_event() {
 
 #[tokio::test]
 async fn hand_edited_and_deleted_secrets_are_restored() {
-    let (client, ns) = setup("ctl-restore").await;
+    let (client, ns) = cluster::with_namespace("ctl-restore").await;
     let ctl = RunningController::start(&ns, &ns, &[]);
     let ss = seal_with(
         &ctl.cert_file(),
@@ -167,7 +160,7 @@ async fn hand_edited_and_deleted_secrets_are_restored() {
 
 #[tokio::test]
 async fn a_foreign_secret_is_never_overwritten_and_the_status_says_why() {
-    let (client, ns) = setup("ctl-foreign").await;
+    let (client, ns) = cluster::with_namespace("ctl-foreign").await;
     let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
     let foreign = Secret {
         metadata: ObjectMeta {
@@ -212,7 +205,7 @@ async fn a_foreign_secret_is_never_overwritten_and_the_status_says_why() {
 
 #[tokio::test]
 async fn managed_secrets_are_taken_over_and_patch_secrets_are_merged() {
-    let (client, ns) = setup("ctl-adopt").await;
+    let (client, ns) = cluster::with_namespace("ctl-adopt").await;
     let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
     for (name, annotation) in [
         ("managed", "sealedsecrets.bitnami.com/managed"),
@@ -285,7 +278,7 @@ async fn managed_secrets_are_taken_over_and_patch_secrets_are_merged() {
 
 #[tokio::test]
 async fn skip_set_owner_references_and_immutable_are_honoured_on_update_too() {
-    let (client, ns) = setup("ctl-immutable").await;
+    let (client, ns) = cluster::with_namespace("ctl-immutable").await;
     let ctl = RunningController::start(&ns, &ns, &[]);
     let cert = ctl.cert_file();
     let extra = "  annotations:\n    sealedsecrets.bitnami.com/skip-set-owner-references: \"true\"\nimmutable: true\n";
@@ -324,7 +317,7 @@ async fn skip_set_owner_references_and_immutable_are_honoured_on_update_too() {
 
 #[tokio::test]
 async fn a_restart_with_everything_in_sync_performs_no_rsa_decryption() {
-    let (client, ns) = setup("ctl-restart").await;
+    let (client, ns) = cluster::with_namespace("ctl-restart").await;
     let mut ctl = RunningController::start(&ns, &ns, &[]);
     let cert = ctl.cert_file();
     let n = 12;
@@ -365,7 +358,7 @@ async fn a_restart_with_everything_in_sync_performs_no_rsa_decryption() {
 
 #[tokio::test]
 async fn keys_are_hot_reloaded_and_failed_sealed_secrets_are_retried_when_a_key_arrives() {
-    let (client, ns) = setup("ctl-keys").await;
+    let (client, ns) = cluster::with_namespace("ctl-keys").await;
     let ctl = RunningController::start(&ns, &ns, &["--key-renew-period", "0"]);
     // A key the controller does not know yet, made by `seal keygen` (bring your own key).
     let (key, cert) = keygen("byok");
@@ -473,7 +466,7 @@ async fn keys_are_hot_reloaded_and_failed_sealed_secrets_are_retried_when_a_key_
 
 #[tokio::test]
 async fn keys_are_renewed_on_schedule_and_at_start_after_the_cutoff() {
-    let (client, ns) = setup("ctl-renew").await;
+    let (client, ns) = cluster::with_namespace("ctl-renew").await;
     let ctl = RunningController::start(&ns, &ns, &["--key-renew-period", "3s"]);
     let first = ctl.cert_file();
     wait_for(T, "a renewed key", || async {
@@ -514,7 +507,7 @@ async fn keys_are_renewed_on_schedule_and_at_start_after_the_cutoff() {
 
 #[tokio::test]
 async fn verify_and_rotate_answer_like_upstream_and_keep_the_template() {
-    let (client, ns) = setup("ctl-http").await;
+    let (client, ns) = cluster::with_namespace("ctl-http").await;
     let ctl = RunningController::start(
         &ns,
         &ns,
@@ -574,7 +567,7 @@ async fn verify_and_rotate_answer_like_upstream_and_keep_the_template() {
 
 #[tokio::test]
 async fn verify_is_rate_limited() {
-    let (_client, ns) = setup("ctl-rate").await;
+    let (_client, ns) = cluster::with_namespace("ctl-rate").await;
     let ctl = RunningController::start(&ns, &ns, &["--rate-limit", "1", "--rate-limit-burst", "2"]);
     let codes: Vec<u16> = (0..4)
         .map(|_| http_post(&format!("{}/v1/verify", ctl.api), b"x").0)
@@ -585,7 +578,7 @@ async fn verify_is_rate_limited() {
 
 #[tokio::test]
 async fn two_replicas_elect_one_leader_and_fail_over_on_sigterm() {
-    let (client, ns) = setup("ctl-leader").await;
+    let (client, ns) = cluster::with_namespace("ctl-leader").await;
     let mut first = RunningController::start(&ns, &ns, &[]);
     let second = RunningController::spawn(&ns, &ns, &[]);
     second.wait_ready();
@@ -614,7 +607,7 @@ async fn two_replicas_elect_one_leader_and_fail_over_on_sigterm() {
 
 #[tokio::test]
 async fn metrics_keep_the_upstream_names() {
-    let (_client, ns) = setup("ctl-metrics").await;
+    let (_client, ns) = cluster::with_namespace("ctl-metrics").await;
     let ctl = RunningController::start(&ns, &ns, &[]);
     let text = ctl.metrics_text();
     for name in [
@@ -630,7 +623,7 @@ async fn metrics_keep_the_upstream_names() {
 
 #[tokio::test]
 async fn fail_a_tampered_value_keeps_synced_false_and_the_controller_alive() {
-    let (client, ns) = setup("ctl-tamper").await;
+    let (client, ns) = cluster::with_namespace("ctl-tamper").await;
     let ctl = RunningController::start(&ns, &ns, &[]);
     let mut ss = seal_with(
         &ctl.cert_file(),

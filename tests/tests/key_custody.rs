@@ -12,9 +12,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret};
+use kube::Client;
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
 use sealer_controller::crd::SealedSecret;
 use sealer_core::backup::{self, KdfParams};
 use sealer_core::keys::KEY_LABEL;
@@ -59,11 +58,7 @@ impl Plane {
     }
 
     async fn client(&self) -> Client {
-        let kubeconfig = Kubeconfig::read_from(&self.kubeconfig).unwrap();
-        let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-            .await
-            .unwrap();
-        let client = Client::try_from(config).unwrap();
+        let client = cluster::client_from(&self.kubeconfig).await;
         client.apiserver_version().await.unwrap();
         client
     }

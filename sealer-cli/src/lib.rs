@@ -1,10 +1,14 @@
 //! `seal`: seal Kubernetes Secrets into SealedSecrets, and the offline tools around them.
+//!
+//! The whole command line, as a library: the root package `sealer` builds the `seal`
+//! binary, whose `main` only calls [`run`].
 
 mod args;
 mod cluster;
 mod error;
 mod io;
-mod keys_cmd;
+mod keys;
+mod material;
 mod repo_config;
 mod reseal_dir;
 mod scan;
@@ -13,18 +17,22 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+use sealer_core::SealingCert;
 use sealer_core::manifest::{self, Documents, Format};
 use sealer_core::seal::{self, SealOptions, Target};
-use sealer_core::{KeyRing, SealingCert, keys};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
 use args::{Cli, Command, OutputFormat};
 use error::{CliError, CliResult, context, describe};
+use material::{load_cert, load_keys, now};
 
-fn main() -> ExitCode {
+/// Runs `seal` with the process's arguments: parses them (printing help, or a usage error
+/// with exit code 2, as clap does), runs the command, prints any error on stderr, and
+/// returns the exit code (0 ok, 1 failed checks, 2 usage or input error, 3 internal).
+pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("seal: {e}");
@@ -33,7 +41,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> CliResult {
+fn dispatch(cli: Cli) -> CliResult {
     match cli.command {
         None => cmd_seal(&cli.seal),
         Some(Command::Raw(a)) => cmd_raw(&a),
@@ -42,7 +50,7 @@ fn run(cli: Cli) -> CliResult {
         Some(Command::Reencrypt(a)) => cmd_reencrypt(&a),
         Some(Command::Validate(a)) => cmd_validate(&a),
         Some(Command::Keygen(a)) => cmd_keygen(&a),
-        Some(Command::Keys(a)) => keys_cmd::cmd_keys(&a),
+        Some(Command::Keys(a)) => keys::cmd_keys(&a),
         Some(Command::Scan(a)) => scan::cmd_scan(&a),
         Some(Command::Hook(a)) => scan::cmd_hook(&a),
         Some(Command::FetchCert { controller, output }) => {
@@ -59,54 +67,11 @@ fn run(cli: Cli) -> CliResult {
     }
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 fn format_of(f: OutputFormat) -> Format {
     match f {
         OutputFormat::Yaml => Format::Yaml,
         OutputFormat::Json => Format::Json,
     }
-}
-
-/// Loads the sealing certificate from --cert / SEALER_CERT, else from the controller
-/// through the cluster's API server.
-fn load_cert(cert: &args::CertArgs) -> CliResult<SealingCert> {
-    let Some(source) = cert.cert.as_deref().filter(|s| !s.is_empty()) else {
-        let controller = cert.controller.controller();
-        let pem = cluster::fetch_cert(&controller).map_err(|e| {
-            CliError::Input(format!(
-                "no certificate given: pass --cert FILE|URL, set SEALER_CERT, map the file's path to a certificate in .sealer.yaml (certificates: [{{path: GLOB, cert: FILE}}]), or point your kubeconfig at the cluster so seal can fetch it from the controller ({e})"
-            ))
-        })?;
-        return SealingCert::from_pem(&pem, now()).map_err(context("the controller's certificate"));
-    };
-    let pem = io::read_cert_source(source)?;
-    SealingCert::from_pem(&pem, now()).map_err(context(source))
-}
-
-/// Loads every key named by --key into one ring; encrypted key backups are opened with
-/// the passphrase in `passphrase_file`.
-fn load_keys(files: &[std::path::PathBuf], passphrase_file: Option<&Path>) -> CliResult<KeyRing> {
-    let passphrase = passphrase_file.map(keys_cmd::read_passphrase).transpose()?;
-    let mut ring = KeyRing::default();
-    for file in files {
-        let mut bytes = io::read_file(file)?;
-        let name = file.display().to_string();
-        if sealer_core::backup::is_encrypted(&bytes) {
-            let Some(p) = &passphrase else {
-                return Err(CliError::Input(format!(
-                    "{name} is an encrypted key backup: pass --passphrase-file FILE"
-                )));
-            };
-            bytes = sealer_core::backup::decrypt(&bytes, p, &name)?;
-        }
-        ring.extend(keys::load_private_keys(&bytes, &name).map_err(CliError::from)?);
-    }
-    Ok(ring)
 }
 
 fn parse_input(file: Option<&Path>, what: &str) -> CliResult<(Documents, bool)> {
@@ -299,7 +264,7 @@ fn cmd_reencrypt(a: &args::ReencryptArgs) -> CliResult {
         let controller = a.cert.controller.controller();
         sealed
             .into_iter()
-            .map(|s| rotate_online(&controller, s, &source))
+            .map(|s| cluster::rotate(&controller, s, &source))
             .collect::<CliResult<Vec<_>>>()?
     } else {
         let ring = load_keys(&a.keys.keys, a.keys.passphrase_file.as_deref())?;
@@ -323,32 +288,6 @@ fn cmd_reencrypt(a: &args::ReencryptArgs) -> CliResult {
         .unwrap_or(if json { Format::Json } else { Format::Yaml });
     let rendered = manifest::render(&out, format)?;
     io::write_output(a.io.output.as_deref(), rendered.as_bytes(), None)
-}
-
-fn rotate_online(
-    controller: &cluster::Controller,
-    sealed: &Value,
-    source: &str,
-) -> CliResult<Value> {
-    let who = manifest::display_name(sealed);
-    let body = serde_json::to_vec(sealed).map_err(|e| CliError::Internal(e.to_string()))?;
-    let (status, answer) = cluster::call(controller, "POST", "/v1/rotate", body)?;
-    let text = String::from_utf8_lossy(&answer);
-    match status {
-        200 => serde_json::from_slice(&answer).map_err(|_| {
-            CliError::Internal(format!(
-                "the controller answered /v1/rotate for {who} with something that is not JSON"
-            ))
-        }),
-        409 => Err(CliError::Input(format!(
-            "{source}: SealedSecret {who}: {}",
-            text.trim()
-        ))),
-        _ => Err(CliError::Input(format!(
-            "{source}: SealedSecret {who}: the controller answered {status}: {}",
-            text.trim()
-        ))),
-    }
 }
 
 fn validate_online(a: &args::ValidateArgs, sealed: &[&Value]) -> CliResult {
@@ -445,7 +384,7 @@ fn cmd_keygen(a: &args::KeygenArgs) -> CliResult {
             )));
         }
     }
-    let generated = keys::generate_key(a.bits, a.days, now())?;
+    let generated = sealer_core::keys::generate_key(a.bits, a.days, now())?;
     io::write_atomic(&a.key_out, generated.key_pem.as_bytes(), Some(0o600))?;
     io::write_atomic(&a.cert_out, generated.cert_pem.as_bytes(), Some(0o644))?;
     eprintln!(

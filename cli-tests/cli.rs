@@ -302,7 +302,7 @@ fn keygen_writes_a_private_key_readable_only_by_its_owner() {
 fn fail_bad_inputs_get_one_clear_line_and_exit_2() {
     let cert = fx().cert();
     let expired = fx().path("expired.pem").display().to_string();
-    let ec = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ec-cert.pem");
+    let ec = Path::new(env!("CARGO_MANIFEST_DIR")).join("cli-tests/fixtures/ec-cert.pem");
     let ec = ec.display().to_string();
     let key = fx().key();
     let sealed_ok = sealed(SECRET);
