@@ -18,7 +18,7 @@ pub mod seal;
 pub mod template;
 pub mod unseal;
 pub mod value;
-mod values;
+pub mod values;
 
 pub use cert::SealingCert;
 pub use error::{Error, Result};

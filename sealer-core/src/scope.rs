@@ -95,6 +95,24 @@ impl FromStr for Scope {
     }
 }
 
+/// The target of a seal: where values will be bound.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Scope of the values.
+    pub scope: Scope,
+    /// Namespace (empty only for cluster-wide objects with no namespace).
+    pub namespace: String,
+    /// Name of the object.
+    pub name: String,
+}
+
+impl Target {
+    /// The OAEP label of this target.
+    pub fn label(&self) -> Vec<u8> {
+        self.scope.label(&self.namespace, &self.name)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
-use zeroize::Zeroizing;
 
 use crate::cert::SealingCert;
 use crate::error::{Error, MetaField, ObjectKind, Result};
@@ -32,7 +31,8 @@ const SERVER_FIELDS: &[&str] = &[
     "deletionGracePeriodSeconds",
 ];
 
-pub use crate::values::Values;
+pub use crate::scope::Target;
+pub use crate::values::{Values, secret_values};
 
 /// What `seal` may fill in or override.
 #[derive(Clone, Debug, Default)]
@@ -69,77 +69,6 @@ fn fill(
         }),
         (Some(a), _) => Ok(Some(a.to_owned())),
         (None, b) => Ok(b.map(str::to_owned)),
-    }
-}
-
-/// The values of a Secret: `data` (base64-decoded) then `stringData`, which wins.
-pub fn secret_values(secret: &Value) -> Result<Values> {
-    let who = manifest::display_name(secret);
-    let mut values = Values::new();
-    if let Some(data) = secret.get("data").filter(|d| !d.is_null()) {
-        let data = data.as_object().ok_or_else(|| Error::DataNotAMap {
-            secret: who.clone(),
-        })?;
-        for (key, v) in data {
-            let text = match v {
-                Value::String(s) => s.as_str(),
-                Value::Null => "",
-                _ => {
-                    return Err(Error::DataValueNotAString {
-                        secret: who,
-                        key: key.clone(),
-                    });
-                }
-            };
-            let compact: Zeroizing<String> =
-                Zeroizing::new(text.chars().filter(|c| !c.is_ascii_whitespace()).collect());
-            let bytes = STANDARD
-                .decode(compact.as_bytes())
-                .map_err(|_| Error::BadBase64 {
-                    secret: who.clone(),
-                    key: key.clone(),
-                })?;
-            values.insert(key.clone(), Zeroizing::new(bytes));
-        }
-    }
-    if let Some(string_data) = secret.get("stringData").filter(|d| !d.is_null()) {
-        let string_data = string_data
-            .as_object()
-            .ok_or_else(|| Error::StringDataNotAMap {
-                secret: who.clone(),
-            })?;
-        for (key, v) in string_data {
-            let bytes = match v {
-                Value::String(s) => s.as_bytes().to_vec(),
-                Value::Null => Vec::new(),
-                _ => {
-                    return Err(Error::StringDataValueNotAString {
-                        secret: who,
-                        key: key.clone(),
-                    });
-                }
-            };
-            values.insert(key.clone(), Zeroizing::new(bytes));
-        }
-    }
-    Ok(values)
-}
-
-/// The target of a seal: where values will be bound.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
-    /// Scope of the values.
-    pub scope: Scope,
-    /// Namespace (empty only for cluster-wide objects with no namespace).
-    pub namespace: String,
-    /// Name of the object.
-    pub name: String,
-}
-
-impl Target {
-    /// The OAEP label of this target.
-    pub fn label(&self) -> Vec<u8> {
-        self.scope.label(&self.namespace, &self.name)
     }
 }
 

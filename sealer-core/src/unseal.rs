@@ -14,10 +14,10 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::keys::KeyRing;
 use crate::manifest;
-use crate::scope::Scope;
-use crate::seal::{Target, Values, secret_values};
+use crate::scope::{Scope, Target};
 use crate::template;
 use crate::value::SealedValue;
+use crate::values::{Values, secret_values};
 
 /// The name failures of a legacy `spec.data` blob are reported under.
 const LEGACY_DATA: &str = "spec.data";
