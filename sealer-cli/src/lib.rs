@@ -3,6 +3,8 @@
 //! The whole command line, as a library: the root package `sealer` builds the `seal`
 //! binary, whose `main` only calls [`run`].
 
+#![warn(missing_docs)]
+
 mod args;
 mod cluster;
 mod error;

@@ -6,6 +6,8 @@
 //! requeue delay. What the Secret should be is decided in [`plan`], without a client;
 //! events are published from [`events`]. All cryptography is `sealer-core`'s.
 
+#![warn(missing_docs)]
+
 pub mod crd;
 pub mod events;
 pub mod http;

@@ -5,6 +5,8 @@
 //! call into this crate. Plaintext values and private keys live in zeroizing buffers and
 //! never appear in an error message.
 
+#![warn(missing_docs)]
+
 pub mod backup;
 pub mod cert;
 pub mod digest;
