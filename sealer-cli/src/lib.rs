@@ -319,13 +319,11 @@ fn validate_online(a: &args::ValidateArgs, sealed: &[&Value]) -> CliResult {
             }
         }
     }
-    io::write_output(None, report.as_bytes(), None)?;
-    if failed > 0 {
-        return Err(CliError::Failed(format!(
-            "{failed} SealedSecret(s) cannot be unsealed by the controller"
-        )));
-    }
-    Ok(())
+    finish_report(
+        &report,
+        failed,
+        "SealedSecret(s) cannot be unsealed by the controller",
+    )
 }
 
 fn cmd_validate(a: &args::ValidateArgs) -> CliResult {
@@ -363,11 +361,19 @@ fn cmd_validate(a: &args::ValidateArgs) -> CliResult {
             }
         }
     }
+    finish_report(
+        &report,
+        failed,
+        "SealedSecret(s) have values that do not open with the given keys",
+    )
+}
+
+/// Prints a validation report; `failed` entries in it make the command fail (exit 1)
+/// with "`failed` `what`".
+fn finish_report(report: &str, failed: usize, what: &str) -> CliResult {
     io::write_output(None, report.as_bytes(), None)?;
     if failed > 0 {
-        return Err(CliError::Failed(format!(
-            "{failed} SealedSecret(s) have values that do not open with the given keys"
-        )));
+        return Err(CliError::Failed(format!("{failed} {what}")));
     }
     Ok(())
 }

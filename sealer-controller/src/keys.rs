@@ -10,7 +10,7 @@ use kube::api::{Api, PostParams};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::reflector::{self, Store};
 use kube::runtime::watcher::{self, Event};
-use sealer_core::key_secret::{self, KeySecretError, KeySecretFields, TLS_CRT, TLS_KEY};
+use sealer_core::key_secret::{self, KeySecretError, KeySecretFields};
 use sealer_core::keys::{
     GeneratedKey, KEY_LABEL, KEY_LABEL_ACTIVE, KEY_NAME_PREFIX, generate_key, newest_first,
 };
@@ -125,35 +125,12 @@ pub fn current(keys: &SharedKeys) -> Arc<KeySet> {
     }
 }
 
-/// The fields of a key Secret that sealer-core reads.
-fn key_secret_fields(secret: &Secret) -> KeySecretFields<'_> {
-    let entry = |name: &str| {
-        secret
-            .data
-            .as_ref()
-            .and_then(|d| d.get(name))
-            .map(|b| b.0.as_slice())
-    };
-    KeySecretFields {
-        name: secret.metadata.name.as_deref().unwrap_or_default(),
-        labels: secret.metadata.labels.as_ref(),
-        annotations: secret.metadata.annotations.as_ref(),
-        created: secret
-            .metadata
-            .creation_timestamp
-            .as_ref()
-            .map(|t| t.0.as_second()),
-        tls_key: entry(TLS_KEY),
-        tls_crt: entry(TLS_CRT),
-    }
-}
-
 /// Builds a key set from key Secrets. A malformed Secret is reported through `on_error`
 /// with its name and a reason (never key material) and skipped.
 pub fn build_key_set(secrets: &[Arc<Secret>], mut on_error: impl FnMut(&Secret, String)) -> KeySet {
     let mut loaded = Vec::new();
     for s in secrets {
-        let read = key_secret_fields(s).read();
+        let read = KeySecretFields::from(&**s).read();
         match read.key {
             Ok(key) => {
                 let info = KeyInfo {

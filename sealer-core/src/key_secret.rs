@@ -109,6 +109,31 @@ pub struct KeySecretFields<'a> {
     pub tls_crt: Option<&'a [u8]>,
 }
 
+#[cfg(feature = "k8s-openapi")]
+impl<'a> From<&'a k8s_openapi::api::core::v1::Secret> for KeySecretFields<'a> {
+    fn from(secret: &'a k8s_openapi::api::core::v1::Secret) -> Self {
+        let entry = |name: &str| {
+            secret
+                .data
+                .as_ref()
+                .and_then(|d| d.get(name))
+                .map(|b| b.0.as_slice())
+        };
+        Self {
+            name: secret.metadata.name.as_deref().unwrap_or_default(),
+            labels: secret.metadata.labels.as_ref(),
+            annotations: secret.metadata.annotations.as_ref(),
+            created: secret
+                .metadata
+                .creation_timestamp
+                .as_ref()
+                .map(|t| t.0.as_second()),
+            tls_key: entry(TLS_KEY),
+            tls_crt: entry(TLS_CRT),
+        }
+    }
+}
+
 /// Why a key Secret holds no usable key. The messages name the Secret, never key material.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

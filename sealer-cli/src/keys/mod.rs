@@ -13,7 +13,7 @@ mod restore;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::serde::Deserialize;
 use kube::api::{Api, ListParams};
-use sealer_core::key_secret::{KeySecretError, KeySecretFields, KeySecretJson, TLS_CRT, TLS_KEY};
+use sealer_core::key_secret::{KeySecretError, KeySecretFields, KeySecretJson};
 use sealer_core::keys::{KEY_LABEL, newest_first, ordering_time};
 
 use crate::args::{KeysArgs, KeysCommand};
@@ -85,29 +85,6 @@ fn rfc3339(unix: i64) -> String {
         .map_or_else(|_| format!("@{unix}"), |t| t.to_string())
 }
 
-/// The fields of `secret` that sealer-core reads.
-fn fields(secret: &Secret) -> KeySecretFields<'_> {
-    let entry = |name: &str| {
-        secret
-            .data
-            .as_ref()
-            .and_then(|d| d.get(name))
-            .map(|b| b.0.as_slice())
-    };
-    KeySecretFields {
-        name: secret.metadata.name.as_deref().unwrap_or_default(),
-        labels: secret.metadata.labels.as_ref(),
-        annotations: secret.metadata.annotations.as_ref(),
-        created: secret
-            .metadata
-            .creation_timestamp
-            .as_ref()
-            .map(|t| t.0.as_second()),
-        tls_key: entry(TLS_KEY),
-        tls_crt: entry(TLS_CRT),
-    }
-}
-
 /// The Secret object of a key Secret built by sealer-core.
 fn to_secret(json: &KeySecretJson) -> CliResult<Secret> {
     Secret::deserialize(json.as_json())
@@ -135,7 +112,7 @@ struct KeyView {
 
 impl KeyView {
     fn of(secret: &Secret) -> Self {
-        let read = fields(secret).read();
+        let read = KeySecretFields::from(secret).read();
         let (fingerprint, error) = match &read.key {
             Ok(key) => (Some(key.fingerprint()), None),
             Err(KeySecretError::Key(e)) => (None, Some(describe(e))),

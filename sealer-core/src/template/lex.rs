@@ -185,37 +185,33 @@ fn ident_len(s: &str) -> usize {
         .map_or(s.len(), |(i, _)| i)
 }
 
-fn lex_quoted(src: &str) -> R<(Tok, usize)> {
+/// The body between the opening `quote` at `src[0]` and its closing quote (a backslash
+/// escapes the next byte), and the index of the closing quote. `what` names the literal
+/// in the error when the line or the input ends first.
+fn quoted_body<'s>(src: &'s str, quote: u8, what: &str) -> R<(&'s str, usize)> {
     let bytes = src.as_bytes();
     let mut i = 1;
     loop {
         match bytes.get(i) {
-            None | Some(b'\n') => return Err("unterminated quoted string".into()),
+            None | Some(b'\n') => return Err(format!("unterminated {what}")),
             Some(b'\\') => i += 2,
-            Some(b'"') => break,
+            Some(&b) if b == quote => break,
             Some(_) => i += 1,
         }
     }
     let body = src
         .get(1..i)
-        .ok_or_else(|| "unterminated quoted string".to_owned())?;
+        .ok_or_else(|| format!("unterminated {what}"))?;
+    Ok((body, i))
+}
+
+fn lex_quoted(src: &str) -> R<(Tok, usize)> {
+    let (body, i) = quoted_body(src, b'"', "quoted string")?;
     Ok((Tok::Str(unescape(body, '"')?), i + 1))
 }
 
 fn lex_char(src: &str) -> R<(Tok, usize)> {
-    let bytes = src.as_bytes();
-    let mut i = 1;
-    loop {
-        match bytes.get(i) {
-            None | Some(b'\n') => return Err("unterminated character constant".into()),
-            Some(b'\\') => i += 2,
-            Some(b'\'') => break,
-            Some(_) => i += 1,
-        }
-    }
-    let body = src
-        .get(1..i)
-        .ok_or_else(|| "unterminated character constant".to_owned())?;
+    let (body, i) = quoted_body(src, b'\'', "character constant")?;
     let bad = || format!("malformed character constant `'{body}'`");
     let decoded = unescape(body, '\'').map_err(|_| bad())?;
     let text = std::str::from_utf8(&decoded).ok();
