@@ -1,29 +1,32 @@
-//! Key custody on the real control plane: `seal keys backup/restore/new/list`, the
-//! disaster drill (a whole private control plane destroyed and rebuilt from a backup),
-//! keys moved between the Bitnami controller and ours both ways, and bad backups that
-//! must leave the cluster untouched.
+//! Key custody on the real control plane: `seal keys list/backup/restore`, the disaster
+//! drill (a whole private control plane destroyed and rebuilt from a backup), and bad
+//! backups that must leave the cluster untouched. Keys moved between the Bitnami
+//! controller and ours are in `key_interop.rs`; `seal keys new` and
+//! `seal reencrypt --dir` in `key_rotation.rs`.
 // Tests fail by panicking; unwrap is the assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret};
 use kube::Client;
-use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, PostParams};
-use sealer_controller::crd::SealedSecret;
+use kube::api::{Api, ListParams, ObjectMeta, PostParams};
 use sealer_core::backup::{self, KdfParams};
 use sealer_core::keys::KEY_LABEL;
 use sealer_tests::cluster;
-use sealer_tests::controller::{RunningController, http_get, wait_for};
-use sealer_tests::peers::{peer, repo_root, run, run_ok, seal_bin};
+use sealer_tests::controller::{RunningController, wait_for};
+use sealer_tests::custody::{
+    PASSPHRASE, TIMEOUT, apply_all, base64_of, expected_data, key_secrets, keys_list, ok, p,
+    run_in, seal_all, seal_in, secrets_yaml, wait_data,
+};
+use sealer_tests::peers::{repo_root, seal_bin};
 use serde_json::{Value, json};
 
-const T: Duration = Duration::from_secs(120);
-const PASSPHRASE: &str = "correct horse battery staple";
+const T: Duration = TIMEOUT;
 
 /// A private control plane with its own state dir under /tmp, so a test may destroy it
 /// without disturbing the shared plane other tests use. Stopped and removed on drop.
@@ -85,38 +88,6 @@ impl Drop for Plane {
     }
 }
 
-/// Runs `program` with `KUBECONFIG` set to `kubeconfig` (or inherited when `None`).
-fn run_in(kubeconfig: Option<&Path>, program: &Path, args: &[&str]) -> Output {
-    let mut c = Command::new(program);
-    c.args(args).stdin(Stdio::null());
-    if let Some(k) = kubeconfig {
-        c.env("KUBECONFIG", k);
-    }
-    c.output().unwrap()
-}
-
-fn ok(out: Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what} failed ({}): {}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
-
-fn seal_in(kubeconfig: Option<&Path>, args: &[&str]) -> String {
-    ok(
-        run_in(kubeconfig, &seal_bin(), args),
-        &format!("seal {args:?}"),
-    )
-}
-
-fn p(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
-
 async fn create_namespace(client: &Client, name: &str) {
     let ns = Namespace {
         metadata: ObjectMeta {
@@ -129,114 +100,6 @@ async fn create_namespace(client: &Client, name: &str) {
         .create(&PostParams::default(), &ns)
         .await
         .unwrap();
-}
-
-/// `count` Secrets in `ns` as one YAML stream, two values each (one binary).
-fn secrets_yaml(ns: &str, prefix: &str, count: usize) -> String {
-    (0..count)
-        .map(|i| {
-            format!(
-                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {prefix}-{i}\n  namespace: {ns}\n  labels: {{n: \"{i}\"}}\ndata:\n  blob: {}\nstringData:\n  password: \"pw-{i}-{}\"\n",
-                base64_of(&[i as u8, 0, 255, 10]),
-                "x".repeat(i)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("---\n")
-}
-
-fn base64_of(bytes: &[u8]) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-/// Seals a YAML stream of Secrets with `cert`; returns the SealedSecrets.
-fn seal_all(cert: &Path, yaml: &str) -> Vec<SealedSecret> {
-    let out = run_ok(
-        &seal_bin(),
-        &["--cert", p(cert), "-o", "json"],
-        yaml.as_bytes(),
-    );
-    let text = String::from_utf8(out).unwrap();
-    sealer_core::manifest::parse_documents(&text)
-        .unwrap()
-        .iter()
-        .map(|d| serde_json::from_value(d.clone()).unwrap())
-        .collect()
-}
-
-async fn apply_all(client: &Client, ns: &str, sealed: &[SealedSecret]) {
-    let api = Api::<SealedSecret>::namespaced(client.clone(), ns);
-    for ss in sealed {
-        let mut ss = ss.clone();
-        ss.metadata.resource_version = None;
-        ss.metadata.uid = None;
-        ss.metadata.creation_timestamp = None;
-        api.create(&PostParams::default(), &ss).await.unwrap();
-    }
-}
-
-type Data = BTreeMap<String, BTreeMap<String, Vec<u8>>>;
-
-/// The data of every Secret in `ns` whose name starts with `prefix`.
-async fn secret_data(client: &Client, ns: &str, prefix: &str) -> Data {
-    Api::<Secret>::namespaced(client.clone(), ns)
-        .list(&ListParams::default())
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .filter(|s| {
-            s.metadata
-                .name
-                .as_deref()
-                .is_some_and(|n| n.starts_with(prefix))
-        })
-        .map(|s| {
-            (
-                s.metadata.name.unwrap(),
-                s.data
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| (k, v.0))
-                    .collect(),
-            )
-        })
-        .collect()
-}
-
-async fn wait_data(client: &Client, ns: &str, prefix: &str, count: usize) -> Data {
-    wait_for(T, &format!("{count} Secrets {ns}/{prefix}-*"), || async {
-        let data = secret_data(client, ns, prefix).await;
-        (data.len() == count).then_some(data)
-    })
-    .await
-}
-
-fn expected_data(prefix: &str, count: usize) -> Data {
-    (0..count)
-        .map(|i| {
-            (
-                format!("{prefix}-{i}"),
-                [
-                    ("blob".to_owned(), vec![i as u8, 0, 255, 10]),
-                    (
-                        "password".to_owned(),
-                        format!("pw-{i}-{}", "x".repeat(i)).into_bytes(),
-                    ),
-                ]
-                .into(),
-            )
-        })
-        .collect()
-}
-
-async fn key_secrets(client: &Client, ns: &str) -> Vec<Secret> {
-    Api::<Secret>::namespaced(client.clone(), ns)
-        .list(&ListParams::default().labels(KEY_LABEL))
-        .await
-        .unwrap()
-        .items
 }
 
 fn versions(secrets: &[Secret]) -> BTreeMap<String, String> {
@@ -253,15 +116,6 @@ fn versions(secrets: &[Secret]) -> BTreeMap<String, String> {
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-fn keys_list(kubeconfig: Option<&Path>, ns: &str) -> Value {
-    let out = run_in(
-        kubeconfig,
-        &seal_bin(),
-        &["keys", "list", "--controller-namespace", ns, "-o", "json"],
-    );
-    serde_json::from_str(&ok(out, "seal keys list").lines().collect::<String>()).unwrap()
 }
 
 #[tokio::test]
@@ -437,156 +291,6 @@ async fn disaster_drill_50_secrets_come_back_byte_identical_on_a_fresh_plane() {
     assert_eq!(ctl_b.metric("sealer_keys"), 1.0, "no new key was made");
     assert_eq!(ctl_b.metric("sealer_newest_key_backed_up"), 1.0);
     assert!(!ctl_b.log_text().contains("pw-1-"));
-}
-
-struct Bitnami;
-impl Drop for Bitnami {
-    fn drop(&mut self) {
-        let _ = run(
-            &repo_root().join("tests/peers/bitnami-controller"),
-            &["stop"],
-            b"",
-        );
-    }
-}
-
-fn start_bitnami(ns: &str) -> (Bitnami, String) {
-    let out = run_ok(
-        &repo_root().join("tests/peers/bitnami-controller"),
-        &[
-            "start",
-            "--namespace",
-            ns,
-            "--no-crd",
-            "--",
-            "--all-namespaces=false",
-        ],
-        b"",
-    );
-    let url = String::from_utf8_lossy(&out)
-        .lines()
-        .find_map(|l| l.strip_prefix("export SEALER_BITNAMI_CONTROLLER_URL="))
-        .map(|u| u.trim_matches(['\'', '"']).to_owned())
-        .expect("the runner prints the controller URL");
-    (Bitnami, url)
-}
-
-fn write_cert(url: &str, dir: &Path, name: &str) -> PathBuf {
-    let (status, pem) = http_get(&format!("{url}/v1/cert.pem"));
-    assert_eq!(status, 200, "{pem}");
-    let path = dir.join(name);
-    std::fs::write(&path, pem).unwrap();
-    path
-}
-
-/// Bitnami's keys restored into our controller (running: it picks them up without a
-/// restart), and ours restored for the Bitnami controller. One function: only one
-/// Bitnami controller can run at a time.
-#[tokio::test]
-async fn keys_move_between_the_bitnami_controller_and_ours_both_ways() {
-    let client = cluster::client().await;
-    cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
-    peer("SEALER_PEER_CONTROLLER");
-    let work = tempfile::tempdir().unwrap();
-    let pass = work.path().join("pass");
-    std::fs::write(&pass, PASSPHRASE).unwrap();
-
-    // 1. Bitnami makes its key and unseals 5 SealedSecrets; we back its keys up.
-    let ns_b = cluster::namespace(&client, "custody-bitnami").await;
-    let (guard, url) = start_bitnami(&ns_b);
-    let bitnami_cert = write_cert(&url, work.path(), "bitnami.pem");
-    let sealed = seal_all(&bitnami_cert, &secrets_yaml(&ns_b, "bn", 5));
-    apply_all(&client, &ns_b, &sealed).await;
-    let by_bitnami = wait_data(&client, &ns_b, "bn", 5).await;
-    assert_eq!(by_bitnami, expected_data("bn", 5));
-    let backup_b = work.path().join("bitnami.backup");
-    seal_in(
-        None,
-        &[
-            "keys",
-            "backup",
-            "--controller-namespace",
-            &ns_b,
-            "-o",
-            p(&backup_b),
-            "--passphrase-file",
-            p(&pass),
-        ],
-    );
-    drop(guard);
-    let secrets = Api::<Secret>::namespaced(client.clone(), &ns_b);
-    for name in by_bitnami.keys() {
-        secrets
-            .delete(name, &DeleteParams::default())
-            .await
-            .unwrap();
-    }
-
-    // 2. Our controller, already running with a key of its own, gets Bitnami's keys
-    //    restored into its namespace and re-creates the 5 Secrets, byte-identical.
-    let ns_ours = cluster::namespace(&client, "custody-ours").await;
-    let ours = RunningController::start(&ns_ours, &ns_b, &["--key-renew-period", "0"]);
-    assert_eq!(ours.metric("sealer_keys"), 1.0);
-    seal_in(
-        None,
-        &[
-            "keys",
-            "restore",
-            p(&backup_b),
-            "--controller-namespace",
-            &ns_ours,
-            "--passphrase-file",
-            p(&pass),
-        ],
-    );
-    let restored = wait_data(&client, &ns_b, "bn", 5).await;
-    assert_eq!(restored, by_bitnami);
-    assert_eq!(ours.metric("sealer_keys"), 2.0, "{}", ours.log_text());
-    let listed = keys_list(None, &ns_ours);
-    let keys = listed["keys"].as_array().unwrap();
-    assert_eq!(keys.len(), 2, "{listed}");
-    assert_eq!(
-        keys.iter().filter(|k| k["sealsNewValues"] == true).count(),
-        1
-    );
-
-    // 3. The reverse: what our newest key sealed, Bitnami unseals from our backup.
-    let ns_c = cluster::namespace(&client, "custody-rev").await;
-    let our_cert = ours.cert_file();
-    let sealed_c = seal_all(&our_cert, &secrets_yaml(&ns_c, "rev", 3));
-    let backup_ours = work.path().join("ours.yaml");
-    seal_in(
-        None,
-        &[
-            "keys",
-            "backup",
-            "--controller-namespace",
-            &ns_ours,
-            "-o",
-            p(&backup_ours),
-        ],
-    );
-    drop(ours);
-    seal_in(
-        None,
-        &[
-            "keys",
-            "restore",
-            p(&backup_ours),
-            "--controller-namespace",
-            &ns_c,
-        ],
-    );
-    let (guard, url) = start_bitnami(&ns_c);
-    // Bitnami picks the same newest key as ours did (certificate NotBefore).
-    assert_eq!(
-        http_get(&format!("{url}/v1/cert.pem")).1,
-        std::fs::read_to_string(&our_cert).unwrap()
-    );
-    apply_all(&client, &ns_c, &sealed_c).await;
-    let by_bitnami_c = wait_data(&client, &ns_c, "rev", 3).await;
-    assert_eq!(by_bitnami_c, expected_data("rev", 3));
-    drop(guard);
 }
 
 /// A key Secret for the bad-input tests (2048 bits, fast).
@@ -822,252 +526,4 @@ async fn bad_backups_are_refused_with_one_line_and_nothing_is_written() {
         left[0].metadata.resource_version,
         existing.metadata.resource_version
     );
-}
-
-#[tokio::test]
-async fn keys_new_installs_the_key_that_seals_and_the_controller_switches_to_it() {
-    let client = cluster::client().await;
-    let ns = cluster::namespace(&client, "custody-new").await;
-    let work = tempfile::tempdir().unwrap();
-    let (byo_key, byo_cert) = (work.path().join("k.pem"), work.path().join("c.pem"));
-    seal_in(
-        None,
-        &[
-            "keygen",
-            "--key-out",
-            p(&byo_key),
-            "--cert-out",
-            p(&byo_cert),
-            "--bits",
-            "2048",
-        ],
-    );
-    std::thread::sleep(Duration::from_millis(1100));
-    let ctl = RunningController::start(&ns, &ns, &["--key-renew-period", "0"]);
-    let first = std::fs::read_to_string(ctl.cert_file()).unwrap();
-
-    // A generated key becomes the one that seals; the controller serves it at once.
-    let out = seal_in(
-        None,
-        &[
-            "keys",
-            "new",
-            "--controller-namespace",
-            &ns,
-            "--bits",
-            "2048",
-        ],
-    );
-    assert!(out.contains("it seals new values from now on"), "{out}");
-    let listed = keys_list(None, &ns);
-    let sealing: Vec<&Value> = listed["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|k| k["sealsNewValues"] == true)
-        .collect();
-    assert_eq!(sealing.len(), 1);
-    assert_eq!(
-        sealing[0]["name"].as_str().unwrap(),
-        out.lines().next().unwrap()
-    );
-    let url = format!("{}/v1/cert.pem", ctl.api);
-    wait_for(T, "the controller to serve the new certificate", || async {
-        (http_get(&url).1 != first).then_some(())
-    })
-    .await;
-
-    // Bring-your-own with a certificate older than the newest key: refused, explained.
-    let out = run_in(
-        None,
-        &seal_bin(),
-        &[
-            "keys",
-            "new",
-            "--controller-namespace",
-            &ns,
-            "--key",
-            p(&byo_key),
-            "--cert",
-            p(&byo_cert),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("is not later than that of the newest key")
-            && stderr.contains("omit --cert to give the key a fresh certificate"),
-        "{stderr}"
-    );
-    assert_eq!(key_secrets(&client, &ns).await.len(), 2);
-
-    // The same key without --cert gets a fresh certificate and seals.
-    let out = seal_in(
-        None,
-        &[
-            "keys",
-            "new",
-            "--controller-namespace",
-            &ns,
-            "--key",
-            p(&byo_key),
-        ],
-    );
-    let name = out.lines().next().unwrap().to_owned();
-    let listed = keys_list(None, &ns);
-    let newest = &listed["keys"][0];
-    assert_eq!(newest["name"], name.as_str(), "{listed}");
-    assert_eq!(newest["sealsNewValues"], true);
-    wait_for(T, "the controller to serve the imported key", || async {
-        let pem = http_get(&url).1;
-        let cert = sealer_core::SealingCert::from_pem(pem.as_bytes(), 0).ok()?;
-        let want = sealer_core::SealingCert::from_pem(&std::fs::read(&byo_cert).unwrap(), 0)
-            .unwrap()
-            .fingerprint();
-        (cert.fingerprint() == want).then_some(())
-    })
-    .await;
-    // Installing it twice is refused.
-    let out = run_in(
-        None,
-        &seal_bin(),
-        &[
-            "keys",
-            "new",
-            "--controller-namespace",
-            &ns,
-            "--key",
-            p(&byo_key),
-        ],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is already installed as Secret"));
-}
-
-#[test]
-fn reencrypt_dir_reseals_only_sealed_secret_files_in_place_and_summarises() {
-    let work = tempfile::tempdir().unwrap();
-    let dir = work.path().join("manifests");
-    std::fs::create_dir_all(dir.join("sub")).unwrap();
-    let pair = |name: &str| {
-        let (k, c) = (
-            work.path().join(format!("{name}.key")),
-            work.path().join(format!("{name}.crt")),
-        );
-        seal_in(
-            None,
-            &[
-                "keygen",
-                "--key-out",
-                p(&k),
-                "--cert-out",
-                p(&c),
-                "--bits",
-                "2048",
-            ],
-        );
-        (k, c)
-    };
-    let (old_key, old_cert) = pair("old");
-    let (new_key, new_cert) = pair("new");
-    let (_, stranger_cert) = pair("stranger");
-    let seal_to = |cert: &Path, yaml: &str, json: bool| {
-        let mut args = vec!["--cert", p(cert)];
-        if json {
-            args.extend(["-o", "json"]);
-        }
-        run_ok(&seal_bin(), &args, yaml.as_bytes())
-    };
-    let cm =
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: apps}\ndata: {a: b}\n";
-    std::fs::write(
-        dir.join("a.yaml"),
-        seal_to(&old_cert, &secrets_yaml("apps", "a", 1), false),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("b.json"),
-        seal_to(&old_cert, &secrets_yaml("apps", "b", 2), true),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("sub/c.yml"),
-        seal_to(&old_cert, &secrets_yaml("apps", "c", 1), false),
-    )
-    .unwrap();
-    let mut mixed = seal_to(&old_cert, &secrets_yaml("apps", "m", 1), false);
-    mixed.extend_from_slice(format!("---\n{cm}").as_bytes());
-    std::fs::write(dir.join("mixed.yaml"), &mixed).unwrap();
-    std::fs::write(dir.join("cm.yaml"), cm).unwrap();
-    std::fs::write(dir.join("notes.txt"), "not a manifest").unwrap();
-    let broken = seal_to(&stranger_cert, &secrets_yaml("apps", "x", 1), false);
-    std::fs::write(dir.join("broken.yaml"), &broken).unwrap();
-
-    let out = run_in(
-        None,
-        &seal_bin(),
-        &[
-            "reencrypt",
-            "--dir",
-            p(&dir),
-            "--key",
-            p(&old_key),
-            "--cert",
-            p(&new_cert),
-        ],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        report.ends_with("3 file(s) re-sealed, 2 skipped, 1 failed\n"),
-        "{report}"
-    );
-    assert!(
-        report.contains(&format!(
-            "skipped   {}: holds a ConfigMap, not only SealedSecrets",
-            p(&dir.join("cm.yaml"))
-        )),
-        "{report}"
-    );
-    assert!(
-        report.contains(&format!(
-            "FAILED    {}: SealedSecret apps/x-0: no key could decrypt",
-            p(&dir.join("broken.yaml"))
-        )),
-        "{report}"
-    );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
-        "seal: 1 file(s) could not be re-sealed and were left unchanged\n"
-    );
-    for file in ["a.yaml", "b.json", "sub/c.yml"] {
-        seal_in(
-            None,
-            &["validate", "--key", p(&new_key), "-f", p(&dir.join(file))],
-        );
-    }
-    assert!(
-        std::fs::read_to_string(dir.join("b.json"))
-            .unwrap()
-            .starts_with('{')
-    );
-    assert!(
-        std::fs::read_to_string(dir.join("a.yaml"))
-            .unwrap()
-            .starts_with("apiVersion:")
-    );
-    assert_eq!(std::fs::read(dir.join("broken.yaml")).unwrap(), broken);
-    assert_eq!(std::fs::read(dir.join("mixed.yaml")).unwrap(), mixed);
-    assert_eq!(std::fs::read_to_string(dir.join("cm.yaml")).unwrap(), cm);
-    let leftovers: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with(".seal-"))
-        .collect();
-    assert!(leftovers.is_empty());
 }
