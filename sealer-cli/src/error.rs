@@ -142,6 +142,9 @@ fn advice(e: &Error) -> Option<Advice> {
         | Error::MissingKind { .. }
         | Error::NotASealedSecret { .. }
         | Error::SealedSecretMissingName
+        | Error::InvalidSecretKey { .. }
+        | Error::InvalidName { .. }
+        | Error::InvalidNamespace { .. }
         | Error::NothingToMerge
         | Error::DataNotAMap { .. }
         | Error::DataValueNotAString { .. }

@@ -11,6 +11,7 @@ use std::fmt;
 use thiserror::Error;
 
 use crate::scope::Scope;
+use crate::validity::{KeyProblem, NAME_RULE, NAMESPACE_RULE, shown};
 
 /// Result alias for the core crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -252,6 +253,30 @@ pub enum Error {
     /// A SealedSecret's `spec.template.data` is not a map.
     #[error("spec.template.data must be a map of key to template string")]
     TemplateDataNotAMap,
+    /// A key of a Secret (or of the `encryptedData` or `template.data` of the SealedSecret
+    /// that makes one) is not a key Kubernetes accepts. Keys are names, not values: the
+    /// message shows it (escaped, and cut when long).
+    #[error("Secret key `{}` is not valid: {problem}", shown(.key))]
+    InvalidSecretKey {
+        /// The key.
+        key: String,
+        /// The rule it breaks.
+        problem: KeyProblem,
+    },
+    /// A Secret's or SealedSecret's name is not a DNS-1123 subdomain.
+    #[error("{kind} name `{}` is not valid: {NAME_RULE}", shown(.name))]
+    InvalidName {
+        /// The kind of the object named.
+        kind: ObjectKind,
+        /// The name.
+        name: String,
+    },
+    /// A namespace is not a DNS-1123 label.
+    #[error("namespace `{}` is not valid: {NAMESPACE_RULE}", shown(.namespace))]
+    InvalidNamespace {
+        /// The namespace.
+        namespace: String,
+    },
     /// A raw value is sealed for a scope that needs a namespace, and none was given.
     #[error("{scope} scope needs a namespace")]
     TargetNeedsNamespace {

@@ -19,6 +19,7 @@ pub mod scope;
 pub mod seal;
 pub mod template;
 pub mod unseal;
+pub mod validity;
 pub mod value;
 pub mod values;
 

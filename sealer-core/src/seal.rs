@@ -10,6 +10,7 @@ use crate::error::{Error, MetaField, ObjectKind, Result};
 use crate::keys::KeyRing;
 use crate::manifest::{self, SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND};
 use crate::scope::{ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE, Scope};
+use crate::validity::{check_name, check_namespace, check_secret_key};
 
 /// Annotation recording the fingerprint(s) of the certificate(s) that sealed the values,
 /// so "which key sealed this?" has an answer without trying every key.
@@ -111,12 +112,16 @@ pub fn seal_secret(secret: &Value, cert: &SealingCert, opts: &SealOptions) -> Re
         "the Secret",
     )?
     .ok_or(Error::MissingName)?;
+    check_name(ObjectKind::Secret, &name)?;
     let namespace = fill(
         MetaField::Namespace,
         manifest::meta_str(secret, "namespace"),
         opts.namespace.as_deref(),
         &format!("Secret {name}"),
     )?;
+    if let Some(ns) = &namespace {
+        check_namespace(ns)?;
+    }
     let scope = opts
         .scope
         .unwrap_or_else(|| Scope::from_annotations(|k| manifest::annotation(secret, k)));
@@ -206,7 +211,8 @@ pub fn seal_values(
     Ok(out)
 }
 
-/// Seals one raw value (`seal raw`).
+/// Seals one raw value (`seal raw`). A name or namespace given must be one Kubernetes
+/// accepts, even where the scope does not need it.
 pub fn seal_raw(cert: &SealingCert, target: &Target, plaintext: &[u8]) -> Result<String> {
     if target.scope.needs_namespace() && target.namespace.is_empty() {
         return Err(Error::TargetNeedsNamespace {
@@ -217,6 +223,12 @@ pub fn seal_raw(cert: &SealingCert, target: &Target, plaintext: &[u8]) -> Result
         return Err(Error::TargetNeedsName {
             scope: target.scope,
         });
+    }
+    if !target.name.is_empty() {
+        check_name(ObjectKind::Secret, &target.name)?;
+    }
+    if !target.namespace.is_empty() {
+        check_namespace(&target.namespace)?;
     }
     Ok(cert.seal_raw_label(&target.label(), plaintext)?.to_base64())
 }
@@ -310,6 +322,10 @@ pub fn merge_into(sealed: &Value, secret: &Value, cert: &SealingCert) -> Result<
         *data = json!({});
     }
     let data = data.as_object_mut().ok_or(Error::EncryptedDataNotAMap)?;
+    // Keys already there must be valid too: the result is what the controller gets.
+    for key in data.keys() {
+        check_secret_key(key)?;
+    }
     for (k, v) in sealed_new {
         data.insert(k, v);
     }
@@ -364,6 +380,7 @@ pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Resul
     let rendered = match template.and_then(|t| t.get("data")) {
         None | Some(Value::Null) => Values::new(),
         Some(Value::Object(templates)) => {
+            templates.keys().try_for_each(|k| check_secret_key(k))?;
             crate::template::render_template_data(templates, &values)?
         }
         Some(_) => return Err(Error::TemplateDataNotAMap),

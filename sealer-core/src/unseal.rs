@@ -11,11 +11,12 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ObjectKind, Result};
 use crate::keys::KeyRing;
 use crate::manifest;
 use crate::scope::{Scope, Target};
 use crate::template;
+use crate::validity::{check_name, check_namespace, check_secret_key};
 use crate::value::SealedValue;
 use crate::values::{Values, secret_values};
 
@@ -49,9 +50,14 @@ pub struct Unsealed {
     pub opened: usize,
 }
 
-/// The target the values of the SealedSecret `name` are bound to. Refuses a scope that
-/// needs a namespace when there is none.
+/// The target the values of the SealedSecret `name` are bound to. Refuses a name or
+/// namespace Kubernetes does not accept, and a scope that needs a namespace when there
+/// is none.
 pub fn target(name: &str, namespace: Option<&str>, scope: Scope) -> Result<Target> {
+    check_name(ObjectKind::SealedSecret, name)?;
+    if let Some(ns) = namespace {
+        check_namespace(ns)?;
+    }
     if scope.needs_namespace() && namespace.is_none() {
         return Err(Error::SealedSecretMissingNamespace {
             sealed_secret: name.to_owned(),
@@ -82,6 +88,7 @@ pub fn unseal(sealed: &Sealed<'_>, keys: &KeyRing) -> Result<Unsealed> {
     let mut data = opened.into_values()?;
     let mut rendered = Values::new();
     for (key, text) in sealed.template_data.into_iter().flatten() {
+        check_secret_key(key)?;
         rendered.insert(key.clone(), template::render(key, text, &data)?);
     }
     // A template wins over a value of its name; the value it replaces is wiped on drop.
@@ -105,9 +112,11 @@ pub struct Opened {
 
 impl Opened {
     /// Opens the value `text` of `encryptedData` key `key` under `label`, recording its
-    /// plaintext or why it did not open.
+    /// plaintext or why it did not open (a key no Secret can have is a failure too).
     pub fn open(&mut self, keys: &KeyRing, label: &[u8], key: &str, text: &str) {
-        let result = SealedValue::parse(text, key).and_then(|value| keys.open(&value, label, key));
+        let result = check_secret_key(key)
+            .and_then(|()| SealedValue::parse(text, key))
+            .and_then(|value| keys.open(&value, label, key));
         match result {
             Ok((plain, idx)) => {
                 self.values.insert(key.to_owned(), plain);

@@ -9,11 +9,13 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::manifest;
+use crate::validity::check_secret_key;
 
 /// Plaintext values by key, wiped on drop.
 pub type Values = BTreeMap<String, Zeroizing<Vec<u8>>>;
 
-/// The values of a Secret: `data` (base64-decoded) then `stringData`, which wins.
+/// The values of a Secret: `data` (base64-decoded) then `stringData`, which wins. Every
+/// key must be one Kubernetes accepts.
 pub fn secret_values(secret: &Value) -> Result<Values> {
     let who = manifest::display_name(secret);
     let mut values = Values::new();
@@ -22,6 +24,7 @@ pub fn secret_values(secret: &Value) -> Result<Values> {
             secret: who.clone(),
         })?;
         for (key, v) in data {
+            check_secret_key(key)?;
             let text = match v {
                 Value::String(s) => s.as_str(),
                 Value::Null => "",
@@ -50,6 +53,7 @@ pub fn secret_values(secret: &Value) -> Result<Values> {
                 secret: who.clone(),
             })?;
         for (key, v) in string_data {
+            check_secret_key(key)?;
             let bytes = match v {
                 Value::String(s) => s.as_bytes().to_vec(),
                 Value::Null => Vec::new(),

@@ -4,6 +4,7 @@
 use sealer_core::Error;
 use sealer_core::Scope;
 use sealer_core::error::{Location, MetaField, ObjectKind};
+use sealer_core::validity::KeyProblem;
 
 /// One of every variant whose message this crate writes itself.
 fn samples() -> Vec<Error> {
@@ -28,6 +29,17 @@ fn samples() -> Vec<Error> {
             kind: "ConfigMap".into(),
         },
         Error::AlreadySealed { object: object() },
+        Error::InvalidSecretKey {
+            key: "a/b".into(),
+            problem: KeyProblem::Characters,
+        },
+        Error::InvalidName {
+            kind: ObjectKind::SealedSecret,
+            name: "Db".into(),
+        },
+        Error::InvalidNamespace {
+            namespace: "prod/db".into(),
+        },
         Error::NotASealedSecret {
             object: object(),
             kind: "ConfigMap".into(),

@@ -1,0 +1,192 @@
+//! The names Kubernetes accepts: Secret data keys, object names (DNS-1123 subdomains) and
+//! namespaces (DNS-1123 labels), with the API server's rules.
+//!
+//! They are checked both when sealing and when unsealing, so nothing is sealed that the
+//! controller could never turn into a Secret, and the controller never asks the API
+//! server for a Secret it would refuse. The namespace rule also keeps scope labels apart:
+//! without it the namespace `prod/db` would have the label of the strict `prod`/`db`.
+
+use std::fmt;
+
+use crate::error::{Error, ObjectKind, Result};
+
+/// Longest Secret key Kubernetes accepts, in bytes.
+pub const MAX_KEY_LEN: usize = 253;
+/// Longest object name Kubernetes accepts (a DNS-1123 subdomain), in bytes.
+pub const MAX_NAME_LEN: usize = 253;
+/// Longest namespace Kubernetes accepts (a DNS-1123 label), in bytes.
+pub const MAX_NAMESPACE_LEN: usize = 63;
+
+/// What is wrong with a Secret key; its `Display` is the rule broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// The key is empty.
+    Empty,
+    /// The key holds a character other than ASCII letters, digits, `-`, `_` and `.`.
+    Characters,
+    /// The key is longer than [`MAX_KEY_LEN`].
+    TooLong,
+    /// The key is `.` or `..`, or starts with `..` (it would name a folder when the
+    /// Secret is mounted as files).
+    Dots,
+}
+
+impl fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyProblem::Empty => f.write_str("a key cannot be empty"),
+            KeyProblem::Characters => f.write_str("keys are letters, digits, `-`, `_` and `.`"),
+            KeyProblem::TooLong => write!(f, "keys are at most {MAX_KEY_LEN} characters"),
+            KeyProblem::Dots => f.write_str("a key cannot be `.` or `..`, nor start with `..`"),
+        }
+    }
+}
+
+/// The rule an object name breaks, as messages state it.
+pub const NAME_RULE: &str = "names are lowercase letters, digits, `-` and `.`, each dot-separated part starting and ending with a letter or digit, at most 253 characters";
+/// The rule a namespace breaks, as messages state it.
+pub const NAMESPACE_RULE: &str = "namespaces are lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters";
+
+/// What is wrong with `key` as a key of a Secret's `data`, if anything.
+pub fn key_problem(key: &str) -> Option<KeyProblem> {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.');
+    if key.is_empty() {
+        Some(KeyProblem::Empty)
+    } else if !key.bytes().all(allowed) {
+        Some(KeyProblem::Characters)
+    } else if key.len() > MAX_KEY_LEN {
+        Some(KeyProblem::TooLong)
+    } else if key == "." || key.starts_with("..") {
+        Some(KeyProblem::Dots)
+    } else {
+        None
+    }
+}
+
+/// Refuses a key Kubernetes does not accept in a Secret's `data`.
+pub fn check_secret_key(key: &str) -> Result<()> {
+    match key_problem(key) {
+        None => Ok(()),
+        Some(problem) => Err(Error::InvalidSecretKey {
+            key: key.to_owned(),
+            problem,
+        }),
+    }
+}
+
+/// Whether `label` is a DNS-1123 label of at most `max` bytes: lowercase letters, digits
+/// and `-`, starting and ending with a letter or digit.
+fn is_dns_label(label: &str, max: usize) -> bool {
+    let bytes = label.as_bytes();
+    let alnum = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    !bytes.is_empty()
+        && bytes.len() <= max
+        && bytes.first().is_some_and(alnum)
+        && bytes.last().is_some_and(alnum)
+        && bytes.iter().all(|b| alnum(b) || *b == b'-')
+}
+
+/// Whether `name` is a DNS-1123 subdomain: dot-separated DNS-1123 labels, at most
+/// [`MAX_NAME_LEN`] bytes in all.
+pub fn is_valid_name(name: &str) -> bool {
+    name.len() <= MAX_NAME_LEN && name.split('.').all(|l| is_dns_label(l, MAX_NAME_LEN))
+}
+
+/// Whether `namespace` is a DNS-1123 label of at most [`MAX_NAMESPACE_LEN`] bytes.
+pub fn is_valid_namespace(namespace: &str) -> bool {
+    is_dns_label(namespace, MAX_NAMESPACE_LEN)
+}
+
+/// Refuses a name Kubernetes does not accept for an object of `kind`.
+pub fn check_name(kind: ObjectKind, name: &str) -> Result<()> {
+    if is_valid_name(name) {
+        Ok(())
+    } else {
+        Err(Error::InvalidName {
+            kind,
+            name: name.to_owned(),
+        })
+    }
+}
+
+/// Refuses a namespace Kubernetes does not accept.
+pub fn check_namespace(namespace: &str) -> Result<()> {
+    if is_valid_namespace(namespace) {
+        Ok(())
+    } else {
+        Err(Error::InvalidNamespace {
+            namespace: namespace.to_owned(),
+        })
+    }
+}
+
+/// A key, name or namespace as a message shows it: control characters escaped, and cut
+/// after a while (such a text can be long, and the rule is what matters).
+pub(crate) fn shown(text: &str) -> String {
+    const SHOWN: usize = 80;
+    let mut out = text
+        .chars()
+        .take(SHOWN)
+        .collect::<String>()
+        .escape_debug()
+        .to_string();
+    if text.chars().count() > SHOWN {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_key_rule_follows_kubernetes() {
+        for ok in [
+            "a",
+            "tls.crt",
+            ".dockerconfigjson",
+            "x..y",
+            "a-b_c.D9",
+            "a..",
+        ] {
+            assert_eq!(key_problem(ok), None, "{ok}");
+        }
+        assert_eq!(key_problem("...."), Some(KeyProblem::Dots));
+        assert_eq!(key_problem(""), Some(KeyProblem::Empty));
+        assert_eq!(key_problem("a/b"), Some(KeyProblem::Characters));
+        assert_eq!(key_problem("a\u{0}"), Some(KeyProblem::Characters));
+        assert_eq!(key_problem(".."), Some(KeyProblem::Dots));
+        assert_eq!(key_problem("."), Some(KeyProblem::Dots));
+        assert_eq!(key_problem(&"a".repeat(253)), None);
+        assert_eq!(key_problem(&"a".repeat(254)), Some(KeyProblem::TooLong));
+    }
+
+    #[test]
+    fn names_are_dns_subdomains_and_namespaces_dns_labels() {
+        for ok in ["a", "0", "a-b", "a.b", "a-1.b-2.c"] {
+            assert!(is_valid_name(ok), "{ok}");
+        }
+        for bad in [
+            "", "A", "a_b", "-a", "a-", ".a", "a.", "a..b", "a.-b", "a/b",
+        ] {
+            assert!(!is_valid_name(bad), "{bad}");
+        }
+        assert!(is_valid_name(&"a".repeat(253)));
+        assert!(!is_valid_name(&"a".repeat(254)));
+        assert!(is_valid_namespace("kube-system"));
+        for bad in ["", "a.b", "a/b", "A", "-a", "a-"] {
+            assert!(!is_valid_namespace(bad), "{bad}");
+        }
+        assert!(is_valid_namespace(&"a".repeat(63)));
+        assert!(!is_valid_namespace(&"a".repeat(64)));
+    }
+
+    #[test]
+    fn shown_text_is_escaped_and_cut() {
+        assert_eq!(shown("a\0b\n"), "a\\0b\\n");
+        let long = shown(&"k".repeat(300));
+        assert_eq!(long, format!("{}…", "k".repeat(80)));
+    }
+}
