@@ -306,6 +306,126 @@ fn fail_a_directory_reseal_names_the_flag_a_file_needs() {
     );
 }
 
+/// What the API server would refuse is refused before sealing or unsealing, with the rule
+/// in the message: Secret keys, names (DNS-1123 subdomains), namespaces (DNS-1123 labels).
+#[test]
+fn fail_keys_names_and_namespaces_kubernetes_refuses_are_refused_with_the_rule() {
+    const KEY_RULE: &str = "keys are letters, digits, `-`, `_` and `.`";
+    const NAME_RULE: &str = "names are lowercase letters, digits, `-` and `.`, each dot-separated part starting and ending with a letter or digit, at most 253 characters";
+    const NS_RULE: &str = "namespaces are lowercase letters, digits and `-`, starting and ending with a letter or digit, at most 63 characters";
+    let dir = tempfile::tempdir().unwrap();
+    let cert = fx().cert();
+    let key = fx().key();
+    let secret = |meta: &str, key: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{{meta}}}\nstringData: {{\"{key}\": hunter2}}\n"
+        )
+    };
+    let sealed_ok = sealed(SECRET);
+    let target = dir.path().join("target.yaml");
+    std::fs::write(&target, &sealed_ok).unwrap();
+    let target = target.display().to_string();
+    let bad_key = sealed_ok.replace("    password: AQ", "    a/b: AQ");
+    let bad_namespace = sealed_ok.replace("  namespace: prod\n", "  namespace: prod/db\n");
+    let bad_name = sealed_ok.replace("  name: db\n", "  name: DB\n");
+    let cases: Vec<(Vec<&str>, String, String)> = vec![
+        (
+            vec!["--cert", &cert],
+            secret("name: db, namespace: prod", "a/b"),
+            format!("seal: stdin: Secret key `a/b` is not valid: {KEY_RULE}\n"),
+        ),
+        (
+            vec!["--cert", &cert],
+            secret("name: db, namespace: prod", "..data"),
+            "seal: stdin: Secret key `..data` is not valid: a key cannot be `.` or `..`, nor start with `..`\n".into(),
+        ),
+        (
+            vec!["--cert", &cert],
+            secret("name: db, namespace: prod", ""),
+            "seal: stdin: Secret key `` is not valid: a key cannot be empty\n".into(),
+        ),
+        (
+            vec!["--cert", &cert],
+            secret("name: My_DB, namespace: prod", "k"),
+            format!("seal: stdin: Secret name `My_DB` is not valid: {NAME_RULE}\n"),
+        ),
+        (
+            vec!["--cert", &cert, "-n", "prod/db", "--scope", "namespace-wide"],
+            secret("name: x", "k"),
+            format!("seal: stdin: namespace `prod/db` is not valid: {NS_RULE}\n"),
+        ),
+        (
+            vec!["raw", "--cert", &cert, "-n", "prod", "--name", "a/b"],
+            "hunter2".into(),
+            format!("seal: Secret name `a/b` is not valid: {NAME_RULE}\n"),
+        ),
+        (
+            vec!["raw", "--cert", &cert, "-n", "prod/db", "--scope", "namespace-wide"],
+            "hunter2".into(),
+            format!("seal: namespace `prod/db` is not valid: {NS_RULE}\n"),
+        ),
+        (
+            vec!["merge-into", &target, "--cert", &cert],
+            secret("name: db", "a b"),
+            format!("seal: {target}: Secret key `a b` is not valid: {KEY_RULE}\n"),
+        ),
+        (
+            vec!["unseal", "--key", &key],
+            bad_key,
+            format!("seal: stdin: SealedSecret prod/db: Secret key `a/b` is not valid: {KEY_RULE}\n"),
+        ),
+        (
+            vec!["unseal", "--key", &key],
+            bad_namespace,
+            format!("seal: stdin: namespace `prod/db` is not valid: {NS_RULE}\n"),
+        ),
+        (
+            vec!["unseal", "--key", &key],
+            bad_name,
+            format!("seal: stdin: SealedSecret name `DB` is not valid: {NAME_RULE}\n"),
+        ),
+    ];
+    for (args, input, expected) in cases {
+        let out = seal(&args, &input);
+        let err = stderr(&out);
+        assert_eq!(err, expected, "args {args:?}");
+        assert_eq!(out.status.code(), Some(2), "args {args:?}");
+        assert!(
+            out.stdout.is_empty(),
+            "args {args:?}: stdout must stay empty"
+        );
+        assert!(!err.contains("hunter2"), "plaintext leaked: {err}");
+    }
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), sealed_ok);
+}
+
+/// A key twice in one mapping is refused in JSON as in YAML, naming where, never the key
+/// (the text in key position may be a value typed in the wrong place).
+#[test]
+fn fail_a_duplicate_key_is_refused_in_json_and_yaml_without_naming_it() {
+    let cert = fx().cert();
+    let cases: [(&str, &str); 3] = [
+        (
+            "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"db\",\"namespace\":\"prod\"},\n \"stringData\":{\"hunter2\":\"x\",\"hunter2\":\"y\"}}\n",
+            "seal: stdin: cannot parse input: duplicate key at line 2 column 38 (a key may appear only once in a mapping)\n",
+        ),
+        (
+            "{\"kind\":\"Secret\",\"metadata\":{\"name\":\"a\",\"namespace\":\"b\"},\"stringData\":{\"k\":\"v\"}}\n{\"kind\":\"Secret\",\"kind\":\"Secret\"}\n",
+            "seal: stdin: cannot parse input: duplicate key at line 2 column 23 (a key may appear only once in a mapping)\n",
+        ),
+        (
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: prod}\nstringData:\n  hunter2: a\n  hunter2: b\n",
+            "seal: stdin: cannot parse input: duplicate key at line 6 column 3 (a key may appear only once in a mapping)\n",
+        ),
+    ];
+    for (input, expected) in cases {
+        let out = seal(&["--cert", &cert], input);
+        assert_eq!(stderr(&out), expected, "input {input:?}");
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty());
+    }
+}
+
 /// Standard base64 with padding (the CLI crate has no base64 dependency of its own).
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

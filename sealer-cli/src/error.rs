@@ -137,6 +137,7 @@ fn advice(e: &Error) -> Option<Advice> {
         // Complete as they are: the fix is in the message, or there is none to give.
         Error::InvalidJson { .. }
         | Error::InvalidYaml { .. }
+        | Error::DuplicateKey { .. }
         | Error::NotAnObject { .. }
         | Error::MetadataNotAString { .. }
         | Error::MissingKind { .. }

@@ -109,6 +109,13 @@ pub enum Error {
         /// The parser's words, cut before any quoted input.
         reason: String,
     },
+    /// A mapping of the input (YAML or JSON) holds the same key twice. The key is not
+    /// shown: text in key position may be a value typed in the wrong place.
+    #[error("cannot parse input: duplicate key at {at} (a key may appear only once in a mapping)")]
+    DuplicateKey {
+        /// Where the parser met the second one.
+        at: Location,
+    },
     /// A document of the input is a scalar or a sequence, not a mapping.
     #[error(
         "cannot parse input: document {document} is not a Kubernetes object (expected a mapping with apiVersion and kind)"

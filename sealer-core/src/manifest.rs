@@ -4,7 +4,11 @@
 //! survive a round trip. Parsed input may hold plaintext, so [`Documents`] wipes every
 //! string it holds when dropped.
 
-use serde_json::{Map, Value};
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Number, Value};
 use zeroize::Zeroize;
 
 use crate::error::{Error, Location, Result};
@@ -73,19 +77,123 @@ pub fn is_json(text: &str) -> bool {
     )
 }
 
+/// A JSON value read as `serde_json::Value` reads it, except that an object holding a key
+/// twice is an error (serde_json keeps the last one, where YAML and Kubernetes refuse it).
+/// Whatever was read before an error is wiped.
+struct UniqueKeys(Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor).map(UniqueKeys)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> Visitor<'de> for UniqueKeysVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> std::result::Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<Value, E> {
+        // As serde_json's own Value: JSON has no NaN or infinity, so this never is null.
+        Ok(Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        UniqueKeys::deserialize(d).map(|v| v.0)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Value, A::Error> {
+        let mut items = Vec::new();
+        loop {
+            match seq.next_element::<UniqueKeys>() {
+                Ok(Some(item)) => items.push(item.0),
+                Ok(None) => return Ok(Value::Array(items)),
+                Err(e) => {
+                    items.iter_mut().for_each(wipe);
+                    return Err(e);
+                }
+            }
+        }
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Value, A::Error> {
+        let mut out = Map::new();
+        let mut read = || -> std::result::Result<(), A::Error> {
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    // The only error this visitor raises itself: see `json_error`.
+                    return Err(de::Error::custom("duplicate key"));
+                }
+                let value = map.next_value::<UniqueKeys>()?.0;
+                out.insert(key, value);
+            }
+            Ok(())
+        };
+        match read() {
+            Ok(()) => Ok(Value::Object(out)),
+            Err(e) => {
+                wipe(&mut Value::Object(out));
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A JSON parser error as this crate's: a data error can only be [`UniqueKeysVisitor`]'s
+/// duplicate key (it takes any JSON value), everything else is a syntax error.
+fn json_error(e: &serde_json::Error) -> Error {
+    let at = Location {
+        line: e.line() as u64,
+        column: e.column() as u64,
+    };
+    match e.classify() {
+        serde_json::error::Category::Data => Error::DuplicateKey { at },
+        _ => Error::InvalidJson { at },
+    }
+}
+
+/// Whether a YAML error is a duplicate key, under any wrapping the parser adds.
+fn is_yaml_duplicate_key(mut e: &serde_saphyr::Error) -> bool {
+    loop {
+        match e {
+            serde_saphyr::Error::WithSnippet { error, .. }
+            | serde_saphyr::Error::AliasError { error, .. } => e = error,
+            serde_saphyr::Error::DuplicateMappingKey { .. } => return true,
+            _ => return false,
+        }
+    }
+}
+
 /// Parses a YAML stream (`---` separated), concatenated JSON objects, or a JSON array;
-/// flattens `List` objects into their items and drops empty documents.
+/// flattens `List` objects into their items and drops empty documents. A key twice in one
+/// mapping is an error, in JSON as in YAML.
 pub fn parse_documents(text: &str) -> Result<Documents> {
     let text = text.trim_start_matches('\u{feff}');
     let mut raw = Documents::default();
     if is_json(text) {
-        for item in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
-            let item = item.map_err(|e| Error::InvalidJson {
-                at: Location {
-                    line: e.line() as u64,
-                    column: e.column() as u64,
-                },
-            })?;
+        for item in serde_json::Deserializer::from_str(text).into_iter::<UniqueKeys>() {
+            let UniqueKeys(item) = item.map_err(|e| json_error(&e))?;
             match item {
                 Value::Array(items) => raw.0.extend(items),
                 other => raw.0.push(other),
@@ -108,13 +216,18 @@ pub fn parse_documents(text: &str) -> Result<Documents> {
         options.budget = Some(budget);
         let docs: Vec<Value> =
             serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
-                // Only the location and the parser's own words: never the input text.
-                Error::InvalidYaml {
-                    at: e.location().map(|l| Location {
-                        line: l.line(),
-                        column: l.column(),
-                    }),
-                    reason: yaml_reason(&e),
+                // Only the location and the parser's own words: never the input text
+                // (the parser's duplicate-key message quotes the key).
+                let at = e.location().map(|l| Location {
+                    line: l.line(),
+                    column: l.column(),
+                });
+                match at {
+                    Some(at) if is_yaml_duplicate_key(&e) => Error::DuplicateKey { at },
+                    _ => Error::InvalidYaml {
+                        at,
+                        reason: yaml_reason(&e),
+                    },
                 }
             })?;
         raw.0.extend(docs);
@@ -319,6 +432,51 @@ mod tests {
     #[test]
     fn duplicate_keys_are_an_error() {
         assert!(parse_documents("kind: Secret\nkind: ConfigMap\n").is_err());
+    }
+
+    #[test]
+    fn fail_duplicate_keys_in_json_are_refused_at_their_place_without_the_key() {
+        for (text, at) in [
+            ("{\"kind\":\"Secret\",\"kind\":\"x\"}", "line 1 column 23"),
+            (
+                "{\"a\":{\"b\":1}}\n{\"s\":{\"hunter2\":1,\n\"hunter2\":2}}",
+                "line 3 column 9",
+            ),
+            (
+                "[{\"a\":1},{\"b\":[{\"hunter2\":1,\"hunter2\":1}]}]",
+                "line 1 column 37",
+            ),
+        ] {
+            let err = parse_documents(text).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "cannot parse input: duplicate key at {at} (a key may appear only once in a mapping)"
+                )
+            );
+        }
+        // The same key in sibling objects is no duplicate.
+        let docs = parse_documents("[{\"a\":{\"k\":1}},{\"a\":{\"k\":2}}]").unwrap();
+        assert_eq!(docs.len(), 2);
+    }
+
+    #[test]
+    fn fail_duplicate_keys_in_yaml_are_refused_at_their_place_without_the_key() {
+        let err = parse_documents("kind: Secret\nstringData:\n  hunter2: a\n  hunter2: b\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "cannot parse input: duplicate key at line 4 column 3 (a key may appear only once in a mapping)"
+        );
+    }
+
+    #[test]
+    fn json_values_of_every_type_are_read_as_serde_json_reads_them() {
+        let text = r#"{"s":"x","i":-3,"u":18446744073709551615,"f":1.5,"b":true,"n":null,"a":[1,"y",{}],"o":{"k":[]}}"#;
+        let docs = parse_documents(text).unwrap();
+        let expected: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(docs.iter().next().unwrap(), &expected);
     }
 
     #[test]

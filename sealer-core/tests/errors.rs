@@ -17,6 +17,7 @@ fn samples() -> Vec<Error> {
             at: Some(at),
             reason: "unclosed quote".into(),
         },
+        Error::DuplicateKey { at },
         Error::NotAnObject { document: 1 },
         Error::MetadataNotAString {
             field: MetaField::Name,
