@@ -186,7 +186,7 @@ fn reencrypt_moves_values_to_the_new_certificate() {
     );
     assert_eq!(
         stderr(&stale),
-        "seal: 1 SealedSecret(s) have values that do not open with the given keys\n"
+        "seal: 1 SealedSecret(s) cannot be unsealed with the given keys\n"
     );
 }
 
@@ -419,5 +419,108 @@ fn writing_to_a_device_writes_through_it_instead_of_replacing_it() {
     assert!(
         meta.file_type().is_char_device(),
         "/dev/null must stay a device"
+    );
+}
+
+/// `validate` runs what `unseal` runs (values, template, shape) and reports every
+/// SealedSecret that would not unseal as a FAIL line, exit 1, without a value.
+#[test]
+fn fail_validate_fails_wherever_unseal_fails() {
+    let out = seal(&["--cert", &fx().cert(), "-o", "json"], SECRET);
+    let good: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let with = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good.clone();
+        // Cluster-wide, so a renamed copy still opens: only the edit can make it fail.
+        v["metadata"]["name"] = serde_json::json!(name);
+        edit(&mut v);
+        v
+    };
+    let cluster_wide = seal(
+        &[
+            "--cert",
+            &fx().cert(),
+            "-o",
+            "json",
+            "--scope",
+            "cluster-wide",
+        ],
+        SECRET,
+    );
+    let good_cw: serde_json::Value = serde_json::from_str(&stdout(&cluster_wide)).unwrap();
+    let broken = |name: &str, edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = good_cw.clone();
+        v["metadata"]["name"] = serde_json::json!(name);
+        edit(&mut v);
+        v
+    };
+    let cases = [
+        (
+            broken("syntax", &|v| {
+                v["spec"]["template"]["data"] = serde_json::json!({"dsn": "{{ .password"})
+            }),
+            "template data key `dsn`: ",
+        ),
+        (
+            broken("data-list", &|v| {
+                v["spec"]["template"]["data"] = serde_json::json!(["{{ .password }}"])
+            }),
+            "spec.template.data must be a map of key to template string",
+        ),
+        (
+            with("spec-string", &|v| v["spec"] = serde_json::json!("x")),
+            "the SealedSecret's spec is not a map",
+        ),
+        (
+            broken("bad-key", &|v| {
+                let data = v["spec"]["encryptedData"].as_object_mut().unwrap();
+                let value = data.remove("password").unwrap();
+                data.insert("a/b".into(), value);
+            }),
+            "a/b: Secret key `a/b` is not valid",
+        ),
+    ];
+    let key = fx().key();
+    let mut stream = vec![good.to_string()];
+    for (doc, reason) in &cases {
+        let name = doc["metadata"]["name"].as_str().unwrap();
+        let text = doc.to_string();
+        let unsealed = seal(&["unseal", "--key", &key], &text);
+        assert_eq!(unsealed.status.code(), Some(2), "unseal {name}");
+        let validated = seal(&["validate", "--key", &key], &text);
+        let report = stdout(&validated);
+        assert_eq!(
+            validated.status.code(),
+            Some(1),
+            "validate {name}: {report}"
+        );
+        assert!(
+            report.starts_with(&format!("FAIL  prod/{name}: {reason}")),
+            "{name}: {report}"
+        );
+        assert_eq!(
+            stderr(&validated),
+            "seal: 1 SealedSecret(s) cannot be unsealed with the given keys\n"
+        );
+        stream.push(text);
+    }
+    // In a stream, each one is reported and the good one still passes.
+    let all = seal(&["validate", "--key", &key], &stream.join("\n"));
+    let report = stdout(&all);
+    assert_eq!(all.status.code(), Some(1), "{report}");
+    assert!(
+        report.starts_with("ok    prod/db: 2 value(s) open"),
+        "{report}"
+    );
+    assert_eq!(
+        report.lines().filter(|l| l.starts_with("FAIL  ")).count(),
+        4
+    );
+    assert!(
+        !report.contains("hunter2") && !report.contains("YWRtaW4"),
+        "{report}"
+    );
+    assert_eq!(
+        stderr(&all),
+        "seal: 4 SealedSecret(s) cannot be unsealed with the given keys\n"
     );
 }

@@ -154,6 +154,7 @@ fn advice(e: &Error) -> Option<Advice> {
         | Error::StringDataValueNotAString { .. }
         | Error::SpecNotAMap
         | Error::EncryptedDataNotAMap
+        | Error::TemplateNotAMap
         | Error::TemplateDataNotAMap
         | Error::MalformedValue { .. }
         | Error::Decrypt { .. }

@@ -338,34 +338,58 @@ fn cmd_validate(a: &args::ValidateArgs) -> CliResult {
     let mut failed = 0usize;
     for s in sealed {
         let who = manifest::display_name(s);
-        let opened = seal::open_all(s, &ring, a.namespace.as_deref()).map_err(context(&source))?;
-        if opened.failures.is_empty() {
-            let keys: std::collections::BTreeSet<String> = opened
-                .opened_with
-                .values()
-                .filter_map(|i| ring.keys().get(*i))
-                .map(|k| {
-                    k.name()
-                        .map_or_else(|| seal::short_fingerprint(&k.fingerprint()), str::to_owned)
-                })
-                .collect();
-            report.push_str(&format!(
-                "ok    {who}: {} value(s) open (key: {})\n",
-                opened.values.len(),
-                keys.into_iter().collect::<Vec<_>>().join(", ")
-            ));
-        } else {
-            failed += 1;
-            for (key, e) in &opened.failures {
-                report.push_str(&format!("FAIL  {who}: {key}: {}\n", describe(e)));
+        match validate_offline(s, &ring, a.namespace.as_deref()) {
+            Ok(line) => report.push_str(&format!("ok    {who}: {line}\n")),
+            Err(failures) => {
+                failed += 1;
+                for failure in failures {
+                    report.push_str(&format!("FAIL  {who}: {failure}\n"));
+                }
             }
         }
     }
     finish_report(
         &report,
         failed,
-        "SealedSecret(s) have values that do not open with the given keys",
+        "SealedSecret(s) cannot be unsealed with the given keys",
     )
+}
+
+/// Runs the whole unseal of `sealed`, as `seal unseal` does (target, values, templates,
+/// shape), and throws the Secret away. Returns what the ok line says, or every reason
+/// it would not unseal (one per value that does not open, else the first other one).
+fn validate_offline(
+    sealed: &Value,
+    ring: &sealer_core::KeyRing,
+    namespace: Option<&str>,
+) -> Result<String, Vec<String>> {
+    let one = |e: sealer_core::Error| vec![describe(&e)];
+    let target = seal::sealed_target(sealed, namespace).map_err(one)?;
+    let opened = seal::open_all(sealed, ring, namespace).map_err(one)?;
+    if !opened.failures.is_empty() {
+        return Err(opened
+            .failures
+            .iter()
+            .map(|(key, e)| format!("{key}: {}", describe(e)))
+            .collect());
+    }
+    let keys: std::collections::BTreeSet<String> = opened
+        .opened_with
+        .values()
+        .filter_map(|i| ring.keys().get(*i))
+        .map(|k| {
+            k.name()
+                .map_or_else(|| seal::short_fingerprint(&k.fingerprint()), str::to_owned)
+        })
+        .collect();
+    let line = format!(
+        "{} value(s) open (key: {})",
+        opened.values.len(),
+        keys.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    let mut secret = seal::unsealed_secret(sealed, &target, opened).map_err(one)?;
+    manifest::wipe(&mut secret);
+    Ok(line)
 }
 
 /// Prints a validation report; `failed` entries in it make the command fail (exit 1)

@@ -257,6 +257,9 @@ pub enum Error {
     /// A SealedSecret's `spec.encryptedData` is not a map.
     #[error("spec.encryptedData must be a map of key to sealed value")]
     EncryptedDataNotAMap,
+    /// A SealedSecret's `spec.template` is not a map.
+    #[error("spec.template must be a map (metadata, type, data)")]
+    TemplateNotAMap,
     /// A SealedSecret's `spec.template.data` is not a map.
     #[error("spec.template.data must be a map of key to template string")]
     TemplateDataNotAMap,

@@ -266,8 +266,18 @@ fn require_sealed(doc: &Value) -> Result<()> {
     }
 }
 
+/// The SealedSecret's `spec`, if it has one; a `spec` that is not a map is refused (the
+/// API server would refuse it; without this it read as a SealedSecret with no values).
+fn spec(sealed: &Value) -> Result<Option<&Map<String, Value>>> {
+    match sealed.get("spec") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(m)) => Ok(Some(m)),
+        Some(_) => Err(Error::SpecNotAMap),
+    }
+}
+
 fn encrypted_data(sealed: &Value) -> Result<Map<String, Value>> {
-    match sealed.get("spec").and_then(|s| s.get("encryptedData")) {
+    match spec(sealed)?.and_then(|s| s.get("encryptedData")) {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(m)) => Ok(m.clone()),
         Some(_) => Err(Error::EncryptedDataNotAMap),
@@ -351,8 +361,7 @@ pub fn open_all(sealed: &Value, keys: &KeyRing, namespace: Option<&str>) -> Resu
             Err(e) => opened.failures.push((key, e)),
         }
     }
-    if let Some(legacy) = sealed
-        .get("spec")
+    if let Some(legacy) = spec(sealed)?
         .and_then(|s| s.get("data"))
         .filter(|d| !d.is_null())
     {
@@ -375,7 +384,11 @@ pub fn open_all(sealed: &Value, keys: &KeyRing, namespace: Option<&str>) -> Resu
 /// (see [`manifest::wipe`]) once written.
 pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Result<Value> {
     let values = opened.into_values()?;
-    let template = sealed.get("spec").and_then(|s| s.get("template"));
+    let template = match spec(sealed)?.and_then(|s| s.get("template")) {
+        None | Some(Value::Null) => None,
+        Some(t @ Value::Object(_)) => Some(t),
+        Some(_) => return Err(Error::TemplateNotAMap),
+    };
     // Rendered before anything else so a bad template fails the whole unseal, as upstream.
     let rendered = match template.and_then(|t| t.get("data")) {
         None | Some(Value::Null) => Values::new(),

@@ -18,6 +18,7 @@ fn samples() -> Vec<Error> {
             reason: "unclosed quote".into(),
         },
         Error::DuplicateKey { at },
+        Error::TemplateNotAMap,
         Error::NotAnObject { document: 1 },
         Error::MetadataNotAString {
             field: MetaField::Name,

@@ -190,6 +190,23 @@ fn fail_unsealing_is_all_or_nothing() {
 }
 
 #[test]
+fn fail_a_spec_or_template_that_is_not_a_map_does_not_unseal_to_an_empty_secret() {
+    let good = seal_secret(&secret(), &cert(key_a()), &SealOptions::default()).unwrap();
+    let mut spec = good.clone();
+    spec["spec"] = json!("x");
+    assert!(matches!(
+        unseal(&spec, &ring(key_a())),
+        Err(Error::SpecNotAMap)
+    ));
+    let mut template = good.clone();
+    template["spec"]["template"] = json!(["x"]);
+    assert!(matches!(
+        unseal(&template, &ring(key_a())),
+        Err(Error::TemplateNotAMap)
+    ));
+}
+
+#[test]
 fn merge_into_replaces_only_the_given_keys() {
     let sealed = seal_secret(&secret(), &cert(key_a()), &SealOptions::default()).unwrap();
     let update = json!({"apiVersion":"v1","kind":"Secret","metadata":{"name":"ignored"},
