@@ -524,3 +524,108 @@ fn fail_validate_fails_wherever_unseal_fails() {
         "seal: 4 SealedSecret(s) cannot be unsealed with the given keys\n"
     );
 }
+
+/// Builds, under `root`, a folder whose path is under PATH_MAX (4096 bytes on Linux) and
+/// that holds a SealedSecret file and a folder whose paths are over it, and returns those
+/// two paths. Opening either fails (ENAMETOOLONG) for root too, where mode 000 would not
+/// stop a read (these tests run as root). Everything is made with short names and then
+/// renamed from the leaves up, so that no call ever takes a path over the limit.
+fn too_long_to_open(root: &Path, content: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    const LEVELS: usize = 16;
+    let long = |c: char, n: usize| c.to_string().repeat(n);
+    let mut chain = root.to_path_buf();
+    for i in 0..LEVELS {
+        chain.push(i.to_string());
+    }
+    std::fs::create_dir_all(chain.join("g")).unwrap();
+    std::fs::write(chain.join("f.yaml"), content).unwrap();
+    std::fs::write(chain.join("g").join("inside.yaml"), content).unwrap();
+    let file_name = format!("{}.yaml", long('f', 230));
+    let dir_name = long('g', 230);
+    std::fs::rename(chain.join("f.yaml"), chain.join(&file_name)).unwrap();
+    std::fs::rename(chain.join("g"), chain.join(&dir_name)).unwrap();
+    let mut names = Vec::new();
+    for i in (0..LEVELS).rev() {
+        let parent = chain.parent().unwrap().to_path_buf();
+        let name = long(char::from(b'a' + i as u8), 240);
+        std::fs::rename(&chain, parent.join(&name)).unwrap();
+        names.push(name);
+        chain = parent;
+    }
+    let mut deep = root.to_path_buf();
+    deep.extend(names.iter().rev());
+    assert!(
+        deep.as_os_str().len() < 4095,
+        "the folder itself stays readable"
+    );
+    let (file, dir) = (deep.join(file_name), deep.join(dir_name));
+    assert!(file.as_os_str().len() > 4096 && dir.as_os_str().len() > 4096);
+    (file, dir)
+}
+
+/// A file or folder `reencrypt --dir` cannot read is a failure (exit 1, named in the
+/// report), not a skip, and does not stop the others from being re-sealed.
+#[test]
+fn fail_reencrypt_dir_counts_unreadable_files_and_folders_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let old = sealed(SECRET);
+    std::fs::write(root.join("good.yaml"), &old).unwrap();
+    // Not UTF-8: it cannot be read as a manifest, so whether it holds SealedSecrets
+    // cannot be told; leaving it unchanged silently would hide one that needed re-sealing.
+    std::fs::write(root.join("binary.yaml"), b"\xff\xfe k: v\n").unwrap();
+    std::fs::write(root.join("empty.yaml"), "").unwrap();
+    let (long_file, long_dir) = too_long_to_open(root, &old);
+    let cert2 = fx().path("cert2.pem").display().to_string();
+    let out = seal(
+        &[
+            "reencrypt",
+            "--dir",
+            root.to_str().unwrap(),
+            "--key",
+            &fx().key(),
+            "--cert",
+            &cert2,
+        ],
+        "",
+    );
+    let report = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let line = |prefix: &str, path: &Path, rest: &str| {
+        let l = format!("{prefix}{}: {rest}", path.display());
+        assert!(
+            report.lines().any(|x| x.starts_with(&l)),
+            "{l} in\n{report}"
+        );
+    };
+    let resealed = format!("resealed  {}", root.join("good.yaml").display());
+    assert!(report.lines().any(|x| x == resealed), "{report}");
+    line("skipped   ", &root.join("empty.yaml"), "no objects");
+    line(
+        "FAILED    ",
+        &root.join("binary.yaml"),
+        "not UTF-8 text, so it cannot be checked for SealedSecrets",
+    );
+    line("FAILED    ", &long_file, "cannot read");
+    line("FAILED    ", &long_dir, "cannot read the folder");
+    assert!(
+        report.ends_with("1 file(s) re-sealed, 1 skipped, 3 failed\n"),
+        "{report}"
+    );
+    assert_eq!(
+        stderr(&out),
+        "seal: 2 file(s) could not be re-sealed and were left unchanged; 1 folder(s) could not be read\n"
+    );
+    let key2 = fx().path("key2.pem").display().to_string();
+    let moved = seal(
+        &[
+            "validate",
+            "--key",
+            &key2,
+            "-f",
+            root.join("good.yaml").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(moved.status.code(), Some(0), "{}", stdout(&moved));
+}

@@ -25,26 +25,60 @@ enum Resealer {
     Online(crate::cluster::Controller),
 }
 
-/// Manifest files under `dir` (`.yaml`, `.yml`, `.json`), sorted; hidden entries
-/// (`.git`...) are not entered.
-fn manifest_files(dir: &Path) -> CliResult<Vec<PathBuf>> {
-    let mut out = Vec::new();
+/// What walking DIR found: the manifest files, sorted, and the folders (or entries) that
+/// could not be read, with why.
+struct Listing {
+    files: Vec<PathBuf>,
+    unreadable: Vec<(PathBuf, String)>,
+}
+
+/// Manifest files under `dir` (`.yaml`, `.yml`, `.json`); hidden entries (`.git`...) are
+/// not entered. A folder below `dir` that cannot be read is recorded and the walk goes
+/// on; only `dir` itself failing ends it.
+fn manifest_files(dir: &Path) -> CliResult<Listing> {
+    let mut listing = Listing {
+        files: Vec::new(),
+        unreadable: Vec::new(),
+    };
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| {
-            CliError::Input(format!(
-                "cannot read {}: {}",
-                d.display(),
-                io::io_reason(&e)
-            ))
-        })?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let hidden = entry.file_name().to_string_lossy().starts_with('.');
-            let Ok(kind) = entry.file_type() else {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(entries) => entries,
+            Err(e) if d == dir => {
+                return Err(CliError::Input(format!(
+                    "cannot read {}: {}",
+                    d.display(),
+                    io::io_reason(&e)
+                )));
+            }
+            Err(e) => {
+                let why = format!("cannot read the folder: {}", io::io_reason(&e));
+                listing.unreadable.push((d, why));
                 continue;
+            }
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let why = format!("cannot read the folder: {}", io::io_reason(&e));
+                    listing.unreadable.push((d.clone(), why));
+                    break;
+                }
             };
-            if hidden || kind.is_symlink() {
+            let path = entry.path();
+            if entry.file_name().to_string_lossy().starts_with('.') {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                Ok(kind) => kind,
+                Err(e) => {
+                    let why = format!("cannot tell what it is: {}", io::io_reason(&e));
+                    listing.unreadable.push((path, why));
+                    continue;
+                }
+            };
+            if kind.is_symlink() {
                 continue;
             }
             if kind.is_dir() {
@@ -55,12 +89,13 @@ fn manifest_files(dir: &Path) -> CliResult<Vec<PathBuf>> {
                     .and_then(|e| e.to_str())
                     .is_some_and(|e| matches!(e, "yaml" | "yml" | "json"))
             {
-                out.push(path);
+                listing.files.push(path);
             }
         }
     }
-    out.sort();
-    Ok(out)
+    listing.files.sort();
+    listing.unreadable.sort();
+    Ok(listing)
 }
 
 /// What happened to one file.
@@ -72,11 +107,19 @@ enum Outcome {
 
 fn reseal_file(path: &Path, resealer: &Resealer, namespace: Option<&str>) -> Outcome {
     let source = path.display().to_string();
-    let text = match io::read_text(Some(path), "a manifest") {
-        Ok(t) => t,
-        Err(e) => return Outcome::Skipped(e.to_string()),
+    // A file that cannot be read, or not as text, may hold SealedSecrets that needed
+    // re-sealing: that is a failure, never a skip.
+    let bytes = match io::read_input(Some(path), "a manifest") {
+        Ok(b) => b,
+        Err(e) => return Outcome::Failed(e.to_string()),
     };
-    let docs = match manifest::parse_documents(&text) {
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Outcome::Failed("not UTF-8 text, so it cannot be checked for SealedSecrets".into());
+    };
+    if text.trim().is_empty() {
+        return Outcome::Skipped("no objects".into());
+    }
+    let docs = match manifest::parse_documents(text) {
         Ok(d) if !d.is_empty() => d,
         Ok(_) => return Outcome::Skipped("no objects".into()),
         Err(_) => return Outcome::Skipped("not a YAML or JSON manifest".into()),
@@ -106,7 +149,7 @@ fn reseal_file(path: &Path, resealer: &Resealer, namespace: Option<&str>) -> Out
             Err(e) => return Outcome::Failed(e.to_string()),
         }
     }
-    let format = if manifest::is_json(&text) {
+    let format = if manifest::is_json(text) {
         Format::Json
     } else {
         Format::Yaml
@@ -143,7 +186,7 @@ pub fn run(a: &ReencryptArgs, dir: &Path) -> CliResult {
             dir.display()
         )));
     }
-    let files = manifest_files(dir)?;
+    let Listing { files, unreadable } = manifest_files(dir)?;
     let resealer = if a.keys.keys.is_empty() {
         Resealer::Online(a.cert.controller.controller())
     } else {
@@ -154,6 +197,9 @@ pub fn run(a: &ReencryptArgs, dir: &Path) -> CliResult {
     };
     let progress = files.len() >= PROGRESS_FROM && std::io::stderr().is_terminal();
     let mut report = String::new();
+    for (path, why) in &unreadable {
+        report.push_str(&format!("FAILED    {}: {why}\n", path.display()));
+    }
     let (mut changed, mut skipped, mut failed) = (0usize, 0usize, 0usize);
     for (i, path) in files.iter().enumerate() {
         if progress {
@@ -179,13 +225,22 @@ pub fn run(a: &ReencryptArgs, dir: &Path) -> CliResult {
         eprintln!();
     }
     report.push_str(&format!(
-        "{changed} file(s) re-sealed, {skipped} skipped, {failed} failed\n"
+        "{changed} file(s) re-sealed, {skipped} skipped, {} failed\n",
+        failed + unreadable.len()
     ));
     io::write_output(None, report.as_bytes(), None)?;
+    let mut what = Vec::new();
     if failed > 0 {
-        return Err(CliError::Failed(format!(
+        what.push(format!(
             "{failed} file(s) could not be re-sealed and were left unchanged"
-        )));
+        ));
     }
-    Ok(())
+    if !unreadable.is_empty() {
+        what.push(format!("{} folder(s) could not be read", unreadable.len()));
+    }
+    if what.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(what.join("; ")))
+    }
 }
