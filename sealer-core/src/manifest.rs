@@ -224,6 +224,10 @@ pub fn parse_documents(text: &str) -> Result<Documents> {
                 });
                 match at {
                     Some(at) if is_yaml_duplicate_key(&e) => Error::DuplicateKey { at },
+                    None if is_yaml_duplicate_key(&e) => Error::InvalidYaml {
+                        at,
+                        reason: "duplicate key".into(),
+                    },
                     _ => Error::InvalidYaml {
                         at,
                         reason: yaml_reason(&e),
