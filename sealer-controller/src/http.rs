@@ -204,20 +204,59 @@ async fn verify(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {
         Err(r) => return r.into_response(),
     };
     let keys = current(&ctx.keys);
-    let result = blocking(&ctx, move || {
-        seal::open_all(&sealed, &keys.ring, None).map(|o| o.failures.is_empty())
-    })
-    .await;
+    let result = blocking(&ctx, move || verdict(&sealed, &keys.ring)).await;
     match result {
-        Ok(Ok(true)) => (StatusCode::OK, "ok: every value opens\n").into_response(),
-        Ok(Ok(false)) => (
+        Ok(Ok(Verdict::Unseals)) => (StatusCode::OK, "ok: every value opens\n").into_response(),
+        Ok(Ok(Verdict::NoKey)) => (
             StatusCode::CONFLICT,
             "cannot unseal: a value does not open with any of this controller's keys\n",
         )
             .into_response(),
+        Ok(Ok(Verdict::Cannot(why))) => {
+            (StatusCode::CONFLICT, format!("cannot unseal: {why}\n")).into_response()
+        }
         Ok(Err(e)) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
         Err(r) => r.into_response(),
     }
+}
+
+/// What `/v1/verify` found.
+enum Verdict {
+    /// The SealedSecret unseals: every value opens and every template renders.
+    Unseals,
+    /// A value opens with none of the keys.
+    NoKey,
+    /// It cannot become a Secret for another reason (a template that does not render,
+    /// a key Kubernetes refuses); the reason names fields, never values.
+    Cannot(String),
+}
+
+/// Runs the whole unseal, as the reconcile would, and throws the Secret away: verify must
+/// never say yes to what the controller then fails to unseal. `Err` is a request that is
+/// not a usable SealedSecret at all (400).
+fn verdict(
+    sealed: &serde_json::Value,
+    ring: &sealer_core::KeyRing,
+) -> sealer_core::Result<Verdict> {
+    let target = seal::sealed_target(sealed, None)?;
+    let opened = seal::open_all(sealed, ring, None)?;
+    if let Some((_, e)) = opened
+        .failures
+        .iter()
+        .find(|(_, e)| !matches!(e, sealer_core::Error::Decrypt { .. }))
+    {
+        return Ok(Verdict::Cannot(e.to_string()));
+    }
+    if !opened.failures.is_empty() {
+        return Ok(Verdict::NoKey);
+    }
+    Ok(match seal::unsealed_secret(sealed, &target, opened) {
+        Ok(mut secret) => {
+            sealer_core::manifest::wipe(&mut secret);
+            Verdict::Unseals
+        }
+        Err(e) => Verdict::Cannot(e.to_string()),
+    })
 }
 
 async fn rotate(State(ctx): State<Arc<Context>>, body: Bytes) -> Response {

@@ -548,6 +548,20 @@ async fn verify_and_rotate_answer_like_upstream_and_keep_the_template() {
         400
     );
 
+    // Verify answers what unsealing would: a template that cannot render is "cannot
+    // unseal" (409) with the reason, even though every value opens.
+    let mut broken = ss.clone();
+    broken.spec.template.as_mut().unwrap().data = Some(BTreeMap::from([(
+        "copy".to_owned(),
+        "{{ .token ".to_owned(),
+    )]));
+    let (status, answer) = http_post(
+        &format!("{}/v1/verify", ctl.api),
+        &serde_json::to_vec(&broken).unwrap(),
+    );
+    assert_eq!(status, 409, "{answer}");
+    assert!(answer.contains("template data key `copy`"), "{answer}");
+
     let (status, rotated) = http_post(&format!("{}/v1/rotate", ctl.api), &body);
     assert_eq!(status, 200, "{rotated}");
     let rotated: SealedSecret = serde_json::from_str(&rotated).unwrap();
