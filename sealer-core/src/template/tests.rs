@@ -585,3 +585,16 @@ proptest! {
         prop_assert_eq!(out.as_slice(), data.as_slice());
     }
 }
+
+/// Each template is under its own 1 MiB bound, but a Secret made of them would not be: the
+/// API server takes at most 1 MiB of data in a Secret, so rendering stops there.
+#[test]
+fn fail_templates_that_together_pass_the_secret_data_limit_are_refused() {
+    let half = "{{ repeat 524288 \"x\" }}";
+    let templates = serde_json::json!({"a": half, "b": half, "c": half});
+    let e = render_template_data(templates.as_object().unwrap(), &values()).unwrap_err();
+    assert!(
+        e.to_string().contains("1048576 bytes"),
+        "the error must name the limit: {e}"
+    );
+}
