@@ -362,7 +362,8 @@ pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Resul
     let template = sealed.get("spec").and_then(|s| s.get("template"));
     // Rendered before anything else so a bad template fails the whole unseal, as upstream.
     let rendered = match template.and_then(|t| t.get("data")) {
-        None | Some(Value::Null) => Values::new(),
+        // Still bounds the values: a Secret over the API server's limit is refused.
+        None | Some(Value::Null) => crate::template::render_templates(&[], &values)?,
         Some(Value::Object(templates)) => {
             crate::template::render_template_data(templates, &values)?
         }
