@@ -32,7 +32,15 @@ fn fail_unseal_refuses_templates_that_together_pass_the_secret_data_limit() {
     let output = dir.path().join("out.yaml");
     let (input_s, output_s) = (input.to_str().unwrap(), output.to_str().unwrap());
     let out = seal(
-        &["unseal", "--key", &fx().key(), "-f", input_s, "-w", output_s],
+        &[
+            "unseal",
+            "--key",
+            &fx().key(),
+            "-f",
+            input_s,
+            "-w",
+            output_s,
+        ],
         "",
     );
     assert_eq!(
@@ -107,9 +115,15 @@ fn fail_a_device_given_as_an_input_file_is_refused() {
     let secret_path = secret_file.path().to_str().unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["--cert", "/dev/zero", "-f", secret_path], "/dev/zero"),
-        (vec!["--cert", "/dev/urandom", "-f", secret_path], "/dev/urandom"),
+        (
+            vec!["--cert", "/dev/urandom", "-f", secret_path],
+            "/dev/urandom",
+        ),
         (vec!["--cert", &cert, "-f", "/dev/zero"], "/dev/zero"),
-        (vec!["unseal", "--key", "/dev/zero", "-f", sealed_path], "/dev/zero"),
+        (
+            vec!["unseal", "--key", "/dev/zero", "-f", sealed_path],
+            "/dev/zero",
+        ),
         (
             vec![
                 "unseal",
@@ -122,7 +136,10 @@ fn fail_a_device_given_as_an_input_file_is_refused() {
             ],
             "/dev/urandom",
         ),
-        (vec!["raw", "--cert", &cert, "--from-file", "/dev/zero"], "/dev/zero"),
+        (
+            vec!["raw", "--cert", &cert, "--from-file", "/dev/zero"],
+            "/dev/zero",
+        ),
     ];
     for (args, device) in cases {
         let out = seal_bounded(&args);
@@ -182,19 +199,35 @@ fn fail_an_input_over_its_size_limit_is_refused() {
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
             vec!["--cert", &big_cert, "-f", &small_manifest],
-            format!("seal: cannot read {big_cert}: it is larger than 1 MiB, the limit for a certificate\n"),
+            format!(
+                "seal: cannot read {big_cert}: it is larger than 1 MiB, the limit for a certificate\n"
+            ),
         ),
         (
-            vec!["unseal", "--key", &key, "--passphrase-file", &big_pass, "-f", &sealed_manifest],
-            format!("seal: cannot read {big_pass}: it is larger than 1 MiB, the limit for a passphrase\n"),
+            vec![
+                "unseal",
+                "--key",
+                &key,
+                "--passphrase-file",
+                &big_pass,
+                "-f",
+                &sealed_manifest,
+            ],
+            format!(
+                "seal: cannot read {big_pass}: it is larger than 1 MiB, the limit for a passphrase\n"
+            ),
         ),
         (
             vec!["unseal", "--key", &big_key, "-f", &sealed_manifest],
-            format!("seal: cannot read {big_key}: it is larger than 16 MiB, the limit for a key file\n"),
+            format!(
+                "seal: cannot read {big_key}: it is larger than 16 MiB, the limit for a key file\n"
+            ),
         ),
         (
             vec!["--cert", &cert, "-f", &big_manifest],
-            format!("seal: cannot read {big_manifest}: it is larger than 64 MiB, the limit for a manifest (raise it with --max-input-size)\n"),
+            format!(
+                "seal: cannot read {big_manifest}: it is larger than 64 MiB, the limit for a manifest (raise it with --max-input-size)\n"
+            ),
         ),
     ];
     for (args, expected) in cases {
@@ -216,12 +249,23 @@ fn max_input_size_sets_the_limit_of_manifests_and_stdin() {
     );
     let out = seal(&["--cert", &cert, "--max-input-size", "4KiB"], &padded);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = seal(&["unseal", "--key", &fx().key(), "--max-input-size", "1KiB"], &padded);
+    let out = seal(
+        &["unseal", "--key", &fx().key(), "--max-input-size", "1KiB"],
+        &padded,
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("larger than 1 KiB"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("larger than 1 KiB"),
+        "{}",
+        stderr(&out)
+    );
     let out = seal(&["--cert", &cert, "--max-input-size", "lots"], SECRET);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("--max-input-size"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--max-input-size"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Opening a FIFO to read blocks until a writer comes: with no writer, `-f FIFO` must
@@ -248,28 +292,28 @@ fn fail_a_fifo_with_no_writer_as_input_does_not_hang() {
     ]);
     assert_eq!(
         stderr(&out),
-        format!("seal: {fifo_s} holds no private key: pass a PEM private key, or key Secrets from `kubectl get secret -n <controller-namespace> -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml`\n")
+        format!(
+            "seal: {fifo_s} holds no private key: pass a PEM private key, or key Secrets from `kubectl get secret -n <controller-namespace> -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml`\n"
+        )
     );
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// A FIFO that has a writer is read, with the same limit as a file (`seal -f <(...)`).
+/// A pipe that has a writer is read, with the same limit as a file: `seal -f <(...)`
+/// (the shell hands over `/dev/fd/N`, a pipe whose writer is already there).
 #[test]
-fn a_fifo_with_a_writer_is_read_like_a_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let fifo = dir.path().join("in.fifo");
-    mkfifo(&fifo);
-    let writer = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || {
-            // Blocks until seal opens the FIFO to read.
-            std::fs::write(&fifo, SECRET).unwrap();
-        })
-    };
-    // Let the writer reach its open first, as a shell's `<(...)` does.
-    std::thread::sleep(Duration::from_millis(200));
-    let out = seal_bounded(&["--cert", &fx().cert(), "-f", fifo.to_str().unwrap()]);
-    writer.join().unwrap();
+fn a_pipe_from_process_substitution_is_read_like_a_file() {
+    let secret = file_with(SECRET);
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg("exec \"$0\" --cert \"$1\" -f <(cat \"$2\")")
+        .arg(env!("CARGO_BIN_EXE_seal"))
+        .arg(fx().cert())
+        .arg(secret.path())
+        .env_remove("SEALER_CERT")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("kind: SealedSecret"));
 }
@@ -293,7 +337,9 @@ fn fail_a_fifo_as_an_output_file_does_not_hang() {
     let out = seal_bounded(&["merge-into", fifo_s, "-f", secret_s, "--cert", &fx().cert()]);
     assert_refused(
         &out,
-        &format!("seal: {fifo_s}: it is a FIFO, not a regular file: merge-into replaces a SealedSecret file in place\n"),
+        &format!(
+            "seal: {fifo_s}: it is a FIFO, not a regular file: merge-into replaces a SealedSecret file in place\n"
+        ),
         "merge-into FIFO",
     );
     use std::os::unix::fs::FileTypeExt;
@@ -326,7 +372,9 @@ fn fail_a_password_in_a_certificate_url_is_never_printed() {
     let server = std::thread::spawn(move || {
         let (mut stream, _) = listener.accept().unwrap();
         let mut request_line = String::new();
-        BufReader::new(&stream).read_line(&mut request_line).unwrap();
+        BufReader::new(&stream)
+            .read_line(&mut request_line)
+            .unwrap();
         let body = "not a certificate\n";
         let head = format!(
             "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -341,7 +389,9 @@ fn fail_a_password_in_a_certificate_url_is_never_printed() {
     let err = stderr(&out);
     assert_eq!(
         err,
-        format!("seal: http://***@127.0.0.1:{port}/v1/cert.pem: no PEM block found: expected a CERTIFICATE, PUBLIC KEY or RSA PUBLIC KEY block (seal fetch-cert writes one)\n")
+        format!(
+            "seal: http://***@127.0.0.1:{port}/v1/cert.pem: no PEM block found: expected a CERTIFICATE, PUBLIC KEY or RSA PUBLIC KEY block (seal fetch-cert writes one)\n"
+        )
     );
     assert_eq!(out.status.code(), Some(2));
 }
@@ -364,7 +414,12 @@ fn seal_to(args: &[&str], stdin: &str, out: Stdio, err: Stdio) -> std::process::
 }
 
 fn dev_full() -> Stdio {
-    Stdio::from(std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap())
+    Stdio::from(
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap(),
+    )
 }
 
 /// A stderr that cannot be written loses the message and nothing else: the exit code is
@@ -431,4 +486,36 @@ fn fail_a_full_stdout_is_an_output_error() {
         "seal: cannot write the output: no space left on device\n"
     );
     assert_eq!(status.code(), Some(2));
+}
+
+/// A FIFO that a process reads is written through, as a device is (`-w /dev/stdout` in a
+/// pipeline, `-w >(...)`), and stays a FIFO.
+#[test]
+fn a_fifo_with_a_reader_as_output_is_written_through() {
+    use std::io::Read;
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    mkfifo(&fifo);
+    // Opened to read and write, a FIFO does not wait for the other end: this test is
+    // then the reader seal finds.
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .unwrap();
+    let secret = file_with(SECRET);
+    let out = seal_bounded(&[
+        "--cert",
+        &fx().cert(),
+        "-f",
+        secret.path().to_str().unwrap(),
+        "-w",
+        fifo.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut buf = vec![0u8; 60 * 1024];
+    let n = reader.read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("kind: SealedSecret"));
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
 }

@@ -123,7 +123,11 @@ fn type_name(t: std::fs::FileType) -> &'static str {
             return "a socket";
         }
     }
-    if t.is_dir() { "a directory" } else { "not a file" }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
 }
 
 #[cfg(unix)]
@@ -149,7 +153,10 @@ fn open_input(path: &Path, name: &str) -> CliResult<(File, std::fs::Metadata)> {
             return Err(cannot("it is a directory".into()));
         }
         if !t.is_file() && !is_fifo(t) {
-            return Err(cannot(format!("it is {}, not a regular file", type_name(t))));
+            return Err(cannot(format!(
+                "it is {}, not a regular file",
+                type_name(t)
+            )));
         }
         Ok(())
     };
@@ -193,7 +200,12 @@ fn blocking(_: &File) -> std::io::Result<()> {
 /// Reads at most the limit of `kind` from `reader` (a longer input is refused, however
 /// long it is: the read stops one byte past the limit). The bytes only ever live in
 /// buffers that are wiped, as they grow too. `hint` is the expected length, if known.
-fn read_capped(reader: impl Read, name: &str, kind: Kind, hint: u64) -> CliResult<Zeroizing<Vec<u8>>> {
+fn read_capped(
+    reader: impl Read,
+    name: &str,
+    kind: Kind,
+    hint: u64,
+) -> CliResult<Zeroizing<Vec<u8>>> {
     let limit = kind.limit();
     let mut reader = reader.take(limit.saturating_add(1));
     let start = usize::try_from(hint.min(limit).saturating_add(1)).unwrap_or(0);
@@ -347,10 +359,10 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> CliResult {
     };
     // Renaming over a device or a pipe (`-w /dev/stdout`, `--key-out /dev/null`) would
     // replace it with a regular file: write to such targets in place instead.
-    if let Ok(meta) = std::fs::metadata(path) {
-        if !meta.is_file() {
-            return write_through(path, meta.file_type(), data);
-        }
+    if let Ok(meta) = std::fs::metadata(path)
+        && !meta.is_file()
+    {
+        return write_through(path, meta.file_type(), data);
     }
     let mut tmp = tempfile::Builder::new()
         .prefix(".seal-")
@@ -378,9 +390,8 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> CliResult {
 /// Writes `data` into the device or FIFO at `path` (`t` is its type). A FIFO that no
 /// process reads is refused at once: opening it to write would wait for a reader forever.
 fn write_through(path: &Path, t: std::fs::FileType, data: &[u8]) -> CliResult {
-    let cannot = |reason: String| {
-        CliError::Input(format!("cannot write {}: {reason}", path.display()))
-    };
+    let cannot =
+        |reason: String| CliError::Input(format!("cannot write {}: {reason}", path.display()));
     if t.is_dir() {
         return Err(cannot("it is a directory".into()));
     }
@@ -484,4 +495,53 @@ fn fetch_url(url: &str) -> CliResult<Vec<u8>> {
                 hide_credentials(&e.to_string(), url)
             ))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_a_url_are_hidden_and_the_rest_is_kept() {
+        assert_eq!(
+            shown_source("https://user:pa:ss@host:8443/v1/cert.pem?x=1"),
+            "https://user:***@host:8443/v1/cert.pem?x=1"
+        );
+        assert_eq!(
+            shown_source("https://token@host/cert.pem"),
+            "https://***@host/cert.pem"
+        );
+        // An `@` after the host is part of the path, not credentials.
+        assert_eq!(
+            shown_source("https://host/a@b/cert.pem"),
+            "https://host/a@b/cert.pem"
+        );
+        assert_eq!(shown_source("certs/a@b.pem"), "certs/a@b.pem");
+        assert_eq!(
+            hide_credentials("invalid uri https://u:secret@h/x", "https://u:secret@h/x"),
+            "invalid uri https://u:***@h/x"
+        );
+    }
+
+    #[test]
+    fn limits_read_as_sizes() {
+        assert_eq!(size(64 << 20), "64 MiB");
+        assert_eq!(size(1 << 10), "1 KiB");
+        assert_eq!(size(3 << 30), "3 GiB");
+        assert_eq!(size(1000), "1000 bytes");
+        assert_eq!(size(1536), "1536 bytes");
+    }
+
+    #[test]
+    fn fail_a_reader_past_the_limit_is_cut_one_byte_after_it() {
+        let endless = std::io::repeat(b'x');
+        let e = read_capped(endless, "stdin", Kind::Certificate, 0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot read stdin: it is larger than 1 MiB, the limit for a certificate"
+        );
+        let exact = std::io::repeat(b'x').take(SMALL_LIMIT);
+        let bytes = read_capped(exact, "stdin", Kind::Certificate, 0).unwrap();
+        assert_eq!(bytes.len() as u64, SMALL_LIMIT);
+    }
 }

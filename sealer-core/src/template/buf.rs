@@ -53,7 +53,8 @@ impl Buf {
         }
         if need > self.bytes.capacity() {
             let room = self.room;
-            let mut bigger = Zeroizing::new(Vec::with_capacity(need.max(64).max(2 * need).min(room)));
+            let mut bigger =
+                Zeroizing::new(Vec::with_capacity(need.max(64).max(2 * need).min(room)));
             bigger.extend_from_slice(&self.bytes);
             self.bytes = bigger; // the old buffer is wiped as it drops
         }

@@ -594,7 +594,12 @@ fn fail_templates_that_together_pass_the_secret_data_limit_are_refused() {
     let templates = serde_json::json!({"a": half, "b": half, "c": half});
     let e = render_template_data(templates.as_object().unwrap(), &values()).unwrap_err();
     assert!(
-        matches!(e, Error::SecretDataTooLarge { limit: MAX_SECRET_DATA }),
+        matches!(
+            e,
+            Error::SecretDataTooLarge {
+                limit: MAX_SECRET_DATA
+            }
+        ),
         "{e}"
     );
     assert!(e.to_string().contains("1048576 bytes"), "{e}");
@@ -618,7 +623,10 @@ fn fail_templates_that_together_pass_the_secret_data_limit_are_refused() {
 #[test]
 fn fail_values_and_templates_together_over_the_secret_data_limit_are_refused() {
     let mut v = Values::new();
-    v.insert("big".into(), Zeroizing::new(vec![b'x'; MAX_SECRET_DATA - 10]));
+    v.insert(
+        "big".into(),
+        Zeroizing::new(vec![b'x'; MAX_SECRET_DATA - 10]),
+    );
     let e = render_templates(&[("t", "{{ repeat 11 \"x\" }}")], &v).unwrap_err();
     assert!(matches!(e, Error::SecretDataTooLarge { .. }), "{e}");
     // A template that replaces the big value frees its room.
