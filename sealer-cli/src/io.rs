@@ -228,7 +228,10 @@ fn read_capped(
             return Err(too_large(name, kind));
         }
         if need > buf.capacity() {
-            let mut bigger = Zeroizing::new(Vec::with_capacity(need.max(2 * buf.capacity())));
+            // Doubling, but never past the limit (`need` is within it).
+            let most = usize::try_from(limit).unwrap_or(usize::MAX);
+            let grown = need.max(buf.capacity().saturating_mul(2)).min(most);
+            let mut bigger = Zeroizing::new(Vec::with_capacity(grown));
             bigger.extend_from_slice(&buf);
             buf = bigger; // the old buffer is wiped as it drops
         }
