@@ -84,7 +84,7 @@ fn fail_every_core_error_carries_the_cli_advice() {
     );
     let costly = file(
         "costly.backup",
-        enc.replacen(" t=1 ", " t=65 ", 1).as_bytes(),
+        enc.replacen(" t=1 ", " t=11 ", 1).as_bytes(),
     );
     let no_check = file(
         "no-check.backup",
@@ -245,7 +245,7 @@ fn fail_every_core_error_carries_the_cli_advice() {
         (
             unseal_with(&costly),
             sealed_ok.clone(),
-            format!("seal: {costly}: the encrypted backup asks for Argon2id m=64 t=65 p=1, beyond the limits (m<=4194304 t<=64 p<=64): it was not made by seal\n"),
+            format!("seal: {costly}: the encrypted backup asks for Argon2id m=64 t=11 p=1, beyond the limits (m<=262144 t<=10 p<=4): it was not made by seal\n"),
         ),
         (
             unseal_with(&no_check),

@@ -15,6 +15,17 @@ use sealer_core::Scope;
     after_help = "Exit codes: 0 ok, 1 validation failed, 2 usage or input error, 3 internal error."
 )]
 pub struct Cli {
+    /// Largest manifest (or raw value) read from a file or stdin: a number of bytes, or
+    /// with a unit (KiB, MiB, GiB). Certificates, passphrases and .sealer.yaml are
+    /// limited to 1 MiB and key files to 16 MiB, whatever this says.
+    #[arg(
+        long,
+        global = true,
+        value_name = "SIZE",
+        default_value = "64MiB",
+        value_parser = parse_size
+    )]
+    pub max_input_size: u64,
     #[command(flatten)]
     pub seal: SealArgs,
     #[command(subcommand)]
@@ -109,6 +120,26 @@ fn parse_bits(s: &str) -> Result<usize, String> {
         "2048" | "3072" | "4096" | "8192" => s.parse().map_err(|_| "not a number".to_owned()),
         _ => Err("use 2048, 3072, 4096 or 8192".into()),
     }
+}
+
+/// A size in bytes: `1048576`, `512KiB`, `64MiB`, `1GiB` (a unit of K, M or G is read
+/// as KiB, MiB or GiB).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let bad = || "expected a size such as 64MiB, 512KiB or 1048576 (bytes), at least 1".to_owned();
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let shift = match unit.trim_start() {
+        "" | "B" => 0,
+        "K" | "KiB" => 10,
+        "M" | "MiB" => 20,
+        "G" | "GiB" => 30,
+        _ => return Err(bad()),
+    };
+    number
+        .checked_mul(1 << shift)
+        .filter(|n| *n > 0)
+        .ok_or_else(bad)
 }
 
 fn parse_scope(s: &str) -> Result<Scope, String> {
@@ -335,4 +366,29 @@ pub enum KeysCommand {
 pub enum ListFormat {
     Text,
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_bytes_or_binary_units() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("512KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("64 M"), Ok(64 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        for bad in [
+            "",
+            "0",
+            "MiB",
+            "12TB",
+            "-1",
+            "99999999999999999999",
+            "18446744073709551615G",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -188,6 +188,7 @@ fn advice(e: &Error) -> Option<Advice> {
         | Error::BackupEmpty { .. }
         | Error::Within { .. }
         | Error::Crypto(_)
+        | Error::SecretDataTooLarge { .. }
         | Error::Template { .. } => None,
         // A variant added to the core after this list: its own message, no advice.
         _ => None,

@@ -5,6 +5,14 @@
 
 #![warn(missing_docs)]
 
+/// Prints one line on stderr through [`io::note`]: unlike `eprintln!`, it never panics
+/// when stderr cannot be written. Defined before the modules so that all of them see it.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::io::note(format_args!($($arg)*))
+    };
+}
+
 mod args;
 mod cluster;
 mod error;
@@ -34,10 +42,12 @@ use material::{load_cert, load_keys, now};
 /// returns the exit code (0 ok, 1 failed checks, 2 usage or input error, 3 internal).
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    io::set_manifest_limit(cli.max_input_size);
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("seal: {e}");
+            // Lost if stderr cannot be written; the exit code still tells.
+            note!("seal: {e}");
             ExitCode::from(u8::try_from(e.code()).unwrap_or(3))
         }
     }
@@ -179,6 +189,11 @@ fn cmd_raw(a: &args::RawArgs) -> CliResult {
 }
 
 fn cmd_merge_into(a: &args::MergeArgs) -> CliResult {
+    // Read, then replaced by a rename: a FIFO or a device cannot be either.
+    io::require_regular_file(
+        &a.target,
+        "merge-into replaces a SealedSecret file in place",
+    )?;
     let (secrets, _) = parse_input(a.file.as_deref(), "a Secret manifest (YAML or JSON)")?;
     if secrets.len() != 1 {
         return Err(CliError::Input(format!(
@@ -419,7 +434,7 @@ fn cmd_keygen(a: &args::KeygenArgs) -> CliResult {
     let generated = sealer_core::keys::generate_key(a.bits, a.days, now())?;
     io::write_atomic(&a.key_out, generated.key_pem.as_bytes(), Some(0o600))?;
     io::write_atomic(&a.cert_out, generated.cert_pem.as_bytes(), Some(0o644))?;
-    eprintln!(
+    note!(
         "wrote {} (private, keep it secret) and {} (fingerprint {})",
         a.key_out.display(),
         a.cert_out.display(),

@@ -30,7 +30,7 @@ pub fn load_cert(cert: &CertArgs) -> CliResult<SealingCert> {
         return SealingCert::from_pem(&pem, now()).map_err(context("the controller's certificate"));
     };
     let pem = io::read_cert_source(source)?;
-    SealingCert::from_pem(&pem, now()).map_err(context(source))
+    SealingCert::from_pem(&pem, now()).map_err(context(&io::shown_source(source)))
 }
 
 /// Loads every key named by --key into one ring; encrypted key backups are opened with
@@ -39,7 +39,7 @@ pub fn load_keys(files: &[PathBuf], passphrase_file: Option<&Path>) -> CliResult
     let passphrase = passphrase_file.map(io::read_passphrase).transpose()?;
     let mut ring = KeyRing::default();
     for file in files {
-        let mut bytes = io::read_file(file)?;
+        let mut bytes = io::read_file(file, io::Kind::Key)?;
         let name = file.display().to_string();
         if sealer_core::backup::is_encrypted(&bytes) {
             let Some(p) = &passphrase else {

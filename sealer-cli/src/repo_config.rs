@@ -41,16 +41,14 @@ pub fn load_config(root: Option<&Path>) -> CliResult<RepoConfig> {
         return Ok(RepoConfig::default());
     };
     let path = root.join(repo_config::FILE_NAME);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => RepoConfig::parse(&text)
-            .map_err(|e| CliError::Input(format!("{}: {e}", path.display()))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(RepoConfig::default()),
-        Err(e) => Err(CliError::Input(format!(
-            "cannot read {}: {}",
-            path.display(),
-            io::io_reason(&e)
-        ))),
+    match std::fs::metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(RepoConfig::default()),
+        _ => {}
     }
+    let bytes = io::read_file(&path, io::Kind::Config)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| CliError::Input(format!("{}: not UTF-8 text", path.display())))?;
+    RepoConfig::parse(text).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
 }
 
 /// `path` relative to `root`, with `/` separators (as globs and git see it).
@@ -99,7 +97,7 @@ pub fn mapped_cert(
         return Ok(None);
     };
     let cert_path = root.join(cert);
-    let pem = io::read_file(&cert_path).map_err(|e| {
+    let pem = io::read_file(&cert_path, io::Kind::Certificate).map_err(|e| {
         CliError::Input(format!(
             "{e} (mapped to {rel} by {})",
             root.join(repo_config::FILE_NAME).display()

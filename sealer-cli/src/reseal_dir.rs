@@ -222,7 +222,7 @@ pub fn run(a: &ReencryptArgs, dir: &Path) -> CliResult {
     }
     if progress {
         draw(files.len(), files.len());
-        eprintln!();
+        note!("");
     }
     report.push_str(&format!(
         "{changed} file(s) re-sealed, {skipped} skipped, {} failed\n",

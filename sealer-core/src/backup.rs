@@ -53,11 +53,17 @@ const AES_KEY_LEN: usize = 32;
 const TAG_LEN: usize = 16;
 const BODY_LINE: usize = 64;
 
-/// Largest Argon2 parameters accepted when reading a backup: a crafted header must not
-/// make `restore` allocate without bound. (4 GiB, 64 passes, 64 lanes.)
-const MAX_M_COST_KIB: u32 = 4 * 1024 * 1024;
-const MAX_T_COST: u32 = 64;
-const MAX_P_COST: u32 = 64;
+/// Largest Argon2 memory accepted, in KiB (256 MiB: four times what [`KdfParams::default`]
+/// asks for). A header is read before the passphrase can be checked, so its costs are
+/// paid by whoever opens the file: a crafted 10 KB backup asking for 4 GiB and 64 passes
+/// would cost that much memory and minutes of CPU. Only a small range around the
+/// parameters `encrypt` is given by the CLI is accepted, and it is checked before any
+/// key derivation (and by `encrypt` too, so nothing is written that cannot be read).
+pub const MAX_M_COST_KIB: u32 = 256 * 1024;
+/// Most Argon2 passes accepted (the default uses 3).
+pub const MAX_T_COST: u32 = 10;
+/// Most Argon2 lanes accepted (the default uses 1).
+pub const MAX_P_COST: u32 = 4;
 
 /// Metadata fields kept in a plain backup; everything else (uid, resourceVersion,
 /// creationTimestamp, managedFields, ownerReferences, generateName...) is the server's.
@@ -188,8 +194,29 @@ fn header(params: KdfParams, salt: &[u8], nonce: &[u8], length: usize, check: &[
     )
 }
 
+/// Refuses Argon2 costs beyond [`MAX_M_COST_KIB`], [`MAX_T_COST`] and [`MAX_P_COST`].
+fn check_costs(params: KdfParams, source: &str) -> Result<()> {
+    if params.m_cost_kib > MAX_M_COST_KIB
+        || params.t_cost > MAX_T_COST
+        || params.p_cost > MAX_P_COST
+    {
+        return Err(Error::BackupCostTooHigh {
+            input: source.to_owned(),
+            m_cost_kib: params.m_cost_kib,
+            t_cost: params.t_cost,
+            p_cost: params.p_cost,
+            max_m_cost_kib: MAX_M_COST_KIB,
+            max_t_cost: MAX_T_COST,
+            max_p_cost: MAX_P_COST,
+        });
+    }
+    Ok(())
+}
+
 /// Encrypts `plaintext` (a plain backup) under `passphrase` into the encrypted form.
+/// Costs beyond what [`decrypt`] accepts are refused.
 pub fn encrypt(plaintext: &[u8], passphrase: &[u8], params: KdfParams) -> Result<String> {
+    check_costs(params, "the backup")?;
     let mut salt = [0u8; SALT_LEN];
     rand::fill(&mut salt[..]);
     let mut nonce = [0u8; NONCE_LEN];
@@ -313,20 +340,7 @@ pub fn decrypt(input: &[u8], passphrase: &[u8], source: &str) -> Result<Zeroizin
         t_cost: number(kdf[1], source)?,
         p_cost: number(kdf[2], source)?,
     };
-    if params.m_cost_kib > MAX_M_COST_KIB
-        || params.t_cost > MAX_T_COST
-        || params.p_cost > MAX_P_COST
-    {
-        return Err(Error::BackupCostTooHigh {
-            input: source.to_owned(),
-            m_cost_kib: params.m_cost_kib,
-            t_cost: params.t_cost,
-            p_cost: params.p_cost,
-            max_m_cost_kib: MAX_M_COST_KIB,
-            max_t_cost: MAX_T_COST,
-            max_p_cost: MAX_P_COST,
-        });
-    }
+    check_costs(params, source)?;
     let salt: [u8; SALT_LEN] = fixed_b64(kdf[3], "salt", source)?;
     let nonce: [u8; NONCE_LEN] = fixed_b64(cipher_line[0], "nonce", source)?;
     let length = number(cipher_line[1], source)? as usize;
@@ -735,5 +749,27 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("beyond the limits"), "{err}");
+    }
+
+    /// `seal keys backup` writes m=65536 t=3 p=1; a header asking for more than a small
+    /// range around that (m<=256 MiB, t<=10, p<=4) is refused before any Argon2 work:
+    /// a 4 GiB request would otherwise cost 4 GiB and minutes before the passphrase is
+    /// checked.
+    #[test]
+    fn fail_costs_beyond_what_the_writer_uses_are_refused_before_any_kdf_work() {
+        let enc = encrypt(b"x", b"pw", FAST).unwrap();
+        for (from, to) in [
+            ("m=64 ", "m=307200 "),
+            ("m=64 ", "m=4194304 "),
+            ("t=1 ", "t=11 "),
+            ("p=1 ", "p=5 "),
+        ] {
+            let costly = enc.replacen(from, to, 1);
+            let err = decrypt(costly.as_bytes(), b"pw", "b.enc").unwrap_err();
+            assert!(
+                matches!(err, Error::BackupCostTooHigh { .. }),
+                "{to}: {err}"
+            );
+        }
     }
 }

@@ -633,6 +633,15 @@ pub enum Error {
     /// A cryptographic primitive failed for a reason other than bad input.
     #[error("cryptographic operation failed: {0}")]
     Crypto(&'static str),
+    /// The Secret an unseal would produce holds more data (its values and rendered
+    /// templates together) than the API server accepts in a Secret.
+    #[error(
+        "the Secret's data (values and rendered templates together) would be larger than {limit} bytes, the most the API server accepts in a Secret"
+    )]
+    SecretDataTooLarge {
+        /// The most bytes of data a Secret may hold.
+        limit: usize,
+    },
     /// A `spec.template.data` entry cannot be rendered. The reason names the construct
     /// (function, syntax, argument), never a value.
     #[non_exhaustive]

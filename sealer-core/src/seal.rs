@@ -391,7 +391,8 @@ pub fn unsealed_secret(sealed: &Value, target: &Target, opened: Opened) -> Resul
     };
     // Rendered before anything else so a bad template fails the whole unseal, as upstream.
     let rendered = match template.and_then(|t| t.get("data")) {
-        None | Some(Value::Null) => Values::new(),
+        // Still bounds the values: a Secret over the API server's limit is refused.
+        None | Some(Value::Null) => crate::template::render_templates(&[], &values)?,
         Some(Value::Object(templates)) => {
             templates.keys().try_for_each(|k| check_secret_key(k))?;
             crate::template::render_template_data(templates, &values)?

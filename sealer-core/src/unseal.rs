@@ -86,11 +86,14 @@ pub fn unseal(sealed: &Sealed<'_>, keys: &KeyRing) -> Result<Unsealed> {
     }
     let count = opened.values.len() + opened.failures.len();
     let mut data = opened.into_values()?;
-    let mut rendered = Values::new();
-    for (key, text) in sealed.template_data.into_iter().flatten() {
+    let templates: Vec<(&str, &str)> = (sealed.template_data.into_iter().flatten())
+        .map(|(k, t)| (k.as_str(), t.as_str()))
+        .collect();
+    for (key, _) in &templates {
         check_secret_key(key)?;
-        rendered.insert(key.clone(), template::render(key, text, &data)?);
     }
+    // Bounds the whole Secret (values and templates), not only each template.
+    let rendered = template::render_templates(&templates, &data)?;
     // A template wins over a value of its name; the value it replaces is wiped on drop.
     data.extend(rendered);
     Ok(Unsealed {
@@ -241,5 +244,36 @@ mod tests {
         assert!(target("db", None, Scope::NamespaceWide).is_err());
         let t = target("db", None, Scope::ClusterWide).unwrap();
         assert_eq!(t.namespace, "");
+    }
+
+    /// The controller's path (the typed unseal) has the same bound for the whole Secret
+    /// as `seal unseal`: many templates each under their own limit are refused together.
+    #[test]
+    fn fail_the_typed_unseal_refuses_templates_that_together_pass_the_secret_limit() {
+        let k = generate_key(2048, 1, NOW).unwrap();
+        let cert = SealingCert::from_pem(k.cert_pem.as_bytes(), NOW).unwrap();
+        let ring = KeyRing::new(load_private_keys(k.key_pem.as_bytes(), "k").unwrap());
+        let secret = json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "prod"},
+            "stringData": {"password": "hunter2"}
+        });
+        let sealed = seal_secret(&secret, &cert, &SealOptions::default()).unwrap();
+        let (encrypted, _) = typed_parts(&sealed);
+        let templates: BTreeMap<String, String> = (0..100)
+            .map(|i| (format!("t{i}"), "{{ repeat 524288 \"x\" }}".to_owned()))
+            .collect();
+        let parts = Sealed {
+            name: "db",
+            namespace: Some("prod"),
+            scope: Scope::Strict,
+            encrypted_data: &encrypted,
+            legacy_data: None,
+            template_data: Some(&templates),
+        };
+        assert!(matches!(
+            unseal(&parts, &ring),
+            Err(Error::SecretDataTooLarge { .. })
+        ));
     }
 }

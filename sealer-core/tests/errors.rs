@@ -200,6 +200,7 @@ fn samples() -> Vec<Error> {
             error: Box::new(Error::MalformedPem { input: input() }),
         },
         Error::Crypto("RSA-OAEP encryption"),
+        Error::SecretDataTooLarge { limit: 1 << 20 },
     ]
 }
 

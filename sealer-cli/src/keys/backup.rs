@@ -77,7 +77,7 @@ pub(super) fn run(ns: &str, output: &Path, passphrase_file: Option<&Path>) -> Cl
         } else {
             "plain: it holds the private keys in the clear; keep it out of git"
         };
-        eprintln!(
+        note!(
             "backed up {} key(s) ({active} active, {} retired) from namespace {ns} to {} ({form})",
             keys.len(),
             keys.len() - active.min(keys.len()),

@@ -28,11 +28,11 @@ pub(super) fn run(
     let source = key.map(|p| p.display().to_string()).unwrap_or_default();
     let imported = match key {
         Some(path) => {
-            let key_pem = io::read_file(path)?;
+            let key_pem = io::read_file(path, io::Kind::Key)?;
             byo_pem.extend_from_slice(&key_pem);
             let cert_pem = cert
                 .map(|c| {
-                    let bytes = io::read_file(c)?;
+                    let bytes = io::read_file(c, io::Kind::Certificate)?;
                     String::from_utf8(bytes.to_vec()).map_err(|_| {
                         CliError::Input(format!("{}: not a PEM certificate", c.display()))
                     })
@@ -103,7 +103,7 @@ pub(super) fn run(
             // It had to wait for the newest key's start: certify it again, later.
             Some(_) => keys::import_key(&byo_pem, None, days, start, &source)?,
             None => {
-                eprintln!("generating a {bits}-bit key...");
+                note!("generating a {bits}-bit key...");
                 tokio::task::spawn_blocking(move || keys::generate_key(bits, days, start))
                     .await
                     .map_err(|e| CliError::Internal(format!("key generation: {e}")))??
@@ -126,7 +126,7 @@ pub(super) fn run(
                 sealer.unwrap_or_default()
             )));
         }
-        eprintln!(
+        note!(
             "installed {name} ({fingerprint}) in namespace {ns}: it seals new values from now on (the controller picks it up without a restart); back it up: seal keys backup -o FILE --passphrase-file F"
         );
         io::write_output(None, format!("{name}\n").as_bytes(), None)

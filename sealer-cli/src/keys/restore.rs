@@ -25,7 +25,7 @@ enum Plan {
 
 pub(super) fn run(ns: &str, file: &Path, passphrase_file: Option<&Path>) -> CliResult {
     let passphrase = passphrase_file.map(read_passphrase).transpose()?;
-    let bytes = io::read_file(file)?;
+    let bytes = io::read_file(file, io::Kind::Key)?;
     let source = file.display().to_string();
     if backup::is_encrypted(&bytes) && passphrase.is_none() {
         return Err(CliError::Input(format!(
@@ -93,29 +93,29 @@ pub(super) fn run(ns: &str, file: &Path, passphrase_file: Option<&Path>) -> CliR
                         .await
                         .map_err(|e| kube_error(&format!("creating Secret {}", k.name), ns, &e))?;
                     counts[0] += 1;
-                    eprintln!("created    {} ({short})", k.name);
+                    note!("created    {} ({short})", k.name);
                 }
                 Plan::Update(secret) => {
                     api.replace(&k.name, &PostParams::default(), &secret)
                         .await
                         .map_err(|e| kube_error(&format!("updating Secret {}", k.name), ns, &e))?;
                     counts[1] += 1;
-                    eprintln!("updated    {} ({short})", k.name);
+                    note!("updated    {} ({short})", k.name);
                 }
                 Plan::Unchanged => {
                     counts[2] += 1;
-                    eprintln!("unchanged  {} ({short})", k.name);
+                    note!("unchanged  {} ({short})", k.name);
                 }
                 Plan::ElsewhereAs(other) => {
                     counts[2] += 1;
-                    eprintln!(
+                    note!(
                         "unchanged  {} ({short}): already present as Secret {other}",
                         k.name
                     );
                 }
             }
         }
-        eprintln!(
+        note!(
             "restored {} key(s) into namespace {ns}: {} created, {} updated, {} unchanged; a running controller picks them up without a restart",
             keys.len(),
             counts[0],

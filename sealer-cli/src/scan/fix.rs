@@ -19,15 +19,15 @@ pub(super) fn fix(findings: &[&Finding], root: Option<&Path>, config: &RepoConfi
         .map(|f| f.file.as_str())
         .collect();
     let Some(root) = root else {
-        eprintln!(
+        note!(
             "seal scan --fix: no repository root (.git or .sealer.yaml) found, so no certificate mapping: nothing sealed"
         );
         return;
     };
     for file in files {
         match fix_file(root, file, config) {
-            Ok(msg) => eprintln!("seal scan --fix: {msg}"),
-            Err(e) => eprintln!("seal scan --fix: {file}: not sealed: {e}"),
+            Ok(msg) => note!("seal scan --fix: {msg}"),
+            Err(e) => note!("seal scan --fix: {file}: not sealed: {e}"),
         }
     }
 }
@@ -46,7 +46,7 @@ fn fix_file(root: &Path, file: &str, config: &RepoConfig) -> CliResult<String> {
             "the file holds objects other than Secrets: move the Secret to a file of its own and seal that".into(),
         ));
     }
-    let pem = io::read_file(&root.join(cert_rel))?;
+    let pem = io::read_file(&root.join(cert_rel), io::Kind::Certificate)?;
     let cert = SealingCert::from_pem(&pem, now())
         .map_err(|e| CliError::Input(format!("{cert_rel}: {}", describe(&e))))?;
     let opts = SealOptions::default();

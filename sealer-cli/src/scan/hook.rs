@@ -106,11 +106,11 @@ pub fn cmd_hook(a: &HookArgs) -> CliResult {
                     io::io_reason(&e)
                 ))
             })?;
-            eprintln!("kept the previous hook as {}", backup.display());
+            note!("kept the previous hook as {}", backup.display());
         }
         io::write_atomic(t, script.as_bytes(), Some(0o755))?;
     }
-    eprintln!(
+    note!(
         "installed the commit gate: {} and {} run `seal scan --staged`",
         targets[0].display(),
         targets[1].display()

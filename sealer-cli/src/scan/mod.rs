@@ -69,14 +69,14 @@ pub fn cmd_scan(a: &ScanArgs) -> CliResult {
         .count();
     for r in out.reports.iter().filter(|r| r.truncated) {
         if let Some(f) = r.findings.first() {
-            eprintln!(
+            note!(
                 "seal scan: {} is larger than 10 MiB: only its first 10 MiB were scanned",
                 f.file
             );
         }
     }
     for (path, reason) in &out.unreadable {
-        eprintln!("seal scan: cannot read {path}: {reason} (skipped)");
+        note!("seal scan: cannot read {path}: {reason} (skipped)");
     }
     let rendered = render::render(a.format, &findings, root.as_deref(), &cwd)?;
     io::write_output(None, rendered.as_bytes(), None)?;
@@ -97,7 +97,7 @@ pub fn cmd_scan(a: &ScanArgs) -> CliResult {
         format!("; {}", notes.join(", "))
     };
     if findings.is_empty() {
-        eprintln!(
+        note!(
             "seal scan: {} file(s) scanned, no plaintext secret found{notes}",
             out.scanned
         );

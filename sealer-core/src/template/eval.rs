@@ -12,29 +12,36 @@ use crate::values::Values;
 /// nesting depth.
 pub(super) struct Eval<'a> {
     values: &'a Values,
-    work: usize,
+    /// Bytes of strings this template may still produce: what is left of its Secret's
+    /// [`MAX_WORK`], shared by all of its templates.
+    work_left: usize,
     depth: usize,
 }
 
 impl<'a> Eval<'a> {
-    pub(super) fn new(values: &'a Values) -> Self {
+    /// An evaluator that may produce `work_left` bytes of strings in all.
+    pub(super) fn new(values: &'a Values, work_left: usize) -> Self {
         Eval {
             values,
-            work: 0,
+            work_left,
             depth: 0,
         }
+    }
+
+    /// What is left of the work budget.
+    pub(super) fn work_left(&self) -> usize {
+        self.work_left
     }
 
     fn charge(&mut self, n: usize) -> R<()> {
         if n > MAX_OUTPUT {
             return Err(format!("a string would be longer than {MAX_OUTPUT} bytes"));
         }
-        self.work = self.work.saturating_add(n);
-        if self.work > MAX_WORK {
-            return Err(format!(
-                "the template produces more than {MAX_WORK} bytes in all"
-            ));
-        }
+        self.work_left = self.work_left.checked_sub(n).ok_or_else(|| {
+            format!(
+                "the templates of the Secret produce more than {MAX_WORK} bytes in all, counting intermediate strings"
+            )
+        })?;
         Ok(())
     }
 

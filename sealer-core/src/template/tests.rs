@@ -585,3 +585,66 @@ proptest! {
         prop_assert_eq!(out.as_slice(), data.as_slice());
     }
 }
+
+/// Each template is under its own 1 MiB bound, but a Secret made of them would not be: the
+/// API server takes at most 1 MiB of data in a Secret, so rendering stops there.
+#[test]
+fn fail_templates_that_together_pass_the_secret_data_limit_are_refused() {
+    let half = "{{ repeat 524288 \"x\" }}";
+    let templates = serde_json::json!({"a": half, "b": half, "c": half});
+    let e = render_template_data(templates.as_object().unwrap(), &values()).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::SecretDataTooLarge {
+                limit: MAX_SECRET_DATA
+            }
+        ),
+        "{e}"
+    );
+    assert!(e.to_string().contains("1048576 bytes"), "{e}");
+    // Thousands of them (a 64 KB SealedSecret could hold that many) stop at the same place.
+    let many: Vec<(String, &str)> = (0..3000).map(|i| (format!("k{i}"), half)).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    let e = render_templates(&many, &values()).unwrap_err();
+    assert!(matches!(e, Error::SecretDataTooLarge { .. }), "{e}");
+    // Exactly the limit, split over two templates, is a Secret the API server accepts.
+    let mut v = Values::new();
+    v.insert("x".into(), Zeroizing::new(vec![b'x'; 24]));
+    let fits = [
+        ("a", "{{ repeat 524288 \"x\" }}"),
+        ("b", "{{ repeat 524264 \"x\" }}"),
+    ];
+    let out = render_templates(&fits, &v).unwrap();
+    assert_eq!(out["a"].len() + out["b"].len() + 24, MAX_SECRET_DATA);
+}
+
+/// The values count too: what no template replaces plus what the templates render.
+#[test]
+fn fail_values_and_templates_together_over_the_secret_data_limit_are_refused() {
+    let mut v = Values::new();
+    v.insert(
+        "big".into(),
+        Zeroizing::new(vec![b'x'; MAX_SECRET_DATA - 10]),
+    );
+    let e = render_templates(&[("t", "{{ repeat 11 \"x\" }}")], &v).unwrap_err();
+    assert!(matches!(e, Error::SecretDataTooLarge { .. }), "{e}");
+    // A template that replaces the big value frees its room.
+    assert!(render_templates(&[("big", "{{ repeat 11 \"x\" }}")], &v).is_ok());
+    // Values alone over the limit are refused, with no templates at all.
+    v.insert("more".into(), Zeroizing::new(vec![b'x'; 11]));
+    let e = render_templates(&[], &v).unwrap_err();
+    assert!(matches!(e, Error::SecretDataTooLarge { .. }), "{e}");
+}
+
+/// The work bound (intermediate strings) is shared by every template of the Secret: many
+/// templates that each stay under it do not multiply it.
+#[test]
+fn fail_the_work_of_many_templates_is_bounded_as_a_whole() {
+    let busy = "{{ len (repeat 1048576 \"x\") }}".repeat(4);
+    let templates: Vec<(String, &str)> = (0..8).map(|i| (format!("k{i}"), busy.as_str())).collect();
+    let templates: Vec<(&str, &str)> = templates.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    assert!(render_templates(&templates[..4], &values()).is_ok());
+    let e = render_templates(&templates, &values()).unwrap_err();
+    assert!(e.to_string().contains("in all"), "{e}");
+}
