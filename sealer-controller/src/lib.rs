@@ -69,6 +69,10 @@ pub struct Config {
     pub key_cutoff: Option<i64>,
     /// Write `status` on SealedSecrets.
     pub update_status: bool,
+    /// How often a SealedSecret whose Secret has no owner reference to it (skip-owner,
+    /// patch) is checked again: edits of such a Secret do not trigger a reconcile.
+    /// `None`: never.
+    pub resync_period: Option<std::time::Duration>,
 }
 
 /// Everything reconcile and the HTTP handlers share.

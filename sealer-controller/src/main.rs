@@ -70,6 +70,11 @@ struct Flags {
     /// Watch SealedSecrets in this namespace only (default: all namespaces).
     #[arg(long)]
     watch_namespace: Option<String>,
+    /// Check SealedSecrets whose Secret has no owner reference to them (skip-set-owner-
+    /// references, patch) this often, so drift on them is repaired too; spread by up to a
+    /// tenth more per object. A check is one GET and a digest, no RSA. 0 disables it.
+    #[arg(long, default_value = "10m", value_parser = sealer_controller::parse_duration)]
+    resync_period: i64,
     /// Log format.
     #[arg(long, default_value = "text", value_parser = ["text", "json"])]
     log_format: String,
@@ -162,6 +167,10 @@ async fn run(flags: Flags) -> Result<(), String> {
         key_renew_period: flags.key_renew_period,
         key_cutoff: flags.key_cutoff_time,
         update_status: flags.update_status,
+        resync_period: u64::try_from(flags.resync_period)
+            .ok()
+            .filter(|s| *s > 0)
+            .map(Duration::from_secs),
     };
     let workers = flags
         .workers

@@ -141,12 +141,38 @@ pub enum Ownership {
     Foreign,
 }
 
-/// Ownership of `existing` with respect to the SealedSecret with `uid`.
-pub fn ownership(existing: &Secret, uid: Option<&str>) -> Ownership {
+/// What a SealedSecret can prove about Secrets: its uid (for owner references), the keys
+/// that sign produced digests, and its source digest.
+#[derive(Clone, Copy)]
+pub struct Claim<'a> {
+    /// The SealedSecret's uid.
+    pub uid: Option<&'a str>,
+    /// The controller's keys.
+    pub keys: &'a KeySet,
+    /// The SealedSecret's source digest ([`source_digest`]).
+    pub source: &'a str,
+}
+
+/// All of a Secret's data, by key.
+fn all_data(secret: &Secret) -> BTreeMap<String, &[u8]> {
+    secret
+        .data
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.0.as_slice()))
+        .collect()
+}
+
+/// Ownership of `existing` with respect to the SealedSecret making `claim`.
+///
+/// A controller owner reference to the SealedSecret decides first: once the SealedSecret
+/// controls a Secret, an annotation added to the Secret later (`patch`, `managed`) cannot
+/// demote it to the lax merge check. Without one, a Secret made with
+/// skip-set-owner-references is ours only if its digest annotation carries a valid claim
+/// tag for this SealedSecret (an HMAC under one of our keys), never by the annotation's
+/// mere presence. `patch` and `managed` keep their upstream meaning for other Secrets.
+pub fn ownership(existing: &Secret, claim: &Claim<'_>) -> Ownership {
     let annotations = existing.metadata.annotations.as_ref();
-    if is_true(annotations, ANNOTATION_PATCH) {
-        return Ownership::Patch;
-    }
     let controlled = existing
         .metadata
         .owner_references
@@ -154,17 +180,14 @@ pub fn ownership(existing: &Secret, uid: Option<&str>) -> Ownership {
         .is_some_and(|refs| {
             refs.iter().any(|r| {
                 r.controller == Some(true)
-                    && uid.is_some_and(|u| r.uid == u)
+                    && claim.uid.is_some_and(|u| r.uid == u)
                     && r.kind == "SealedSecret"
             })
         });
-    // A Secret made with skip-set-owner-references has no owner reference to prove it is
-    // ours; our digest annotation next to that annotation does (upstream cannot update
-    // such a Secret at all after creating it).
-    let unowned_but_ours = is_true(annotations, ANNOTATION_SKIP_OWNER)
-        && annotations.is_some_and(|a| a.contains_key(ANNOTATION_DIGEST));
-    if controlled || unowned_but_ours {
+    if controlled || unowned_but_ours(existing, claim) {
         Ownership::Controlled
+    } else if is_true(annotations, ANNOTATION_PATCH) {
+        Ownership::Patch
     } else if is_true(annotations, ANNOTATION_MANAGED) {
         Ownership::Managed
     } else {
@@ -172,15 +195,32 @@ pub fn ownership(existing: &Secret, uid: Option<&str>) -> Ownership {
     }
 }
 
+/// A Secret with no owner reference that this controller made for this SealedSecret
+/// (upstream cannot update such a Secret at all after creating it).
+fn unowned_but_ours(existing: &Secret, claim: &Claim<'_>) -> bool {
+    let annotations = existing.metadata.annotations.as_ref();
+    let (Some(recorded), Some(uid)) = (
+        annotations.and_then(|a| a.get(ANNOTATION_DIGEST)),
+        claim.uid,
+    ) else {
+        return false;
+    };
+    if !is_true(annotations, ANNOTATION_SKIP_OWNER) {
+        return false;
+    }
+    let data = all_data(existing);
+    let produced = digest::Produced {
+        namespace: existing.metadata.namespace.as_deref().unwrap_or_default(),
+        name: existing.metadata.name.as_deref().unwrap_or_default(),
+        secret_type: existing.type_.as_deref(),
+        data: &data,
+    };
+    digest::made_by(&claim.keys.ring, recorded, uid, claim.source, &produced)
+}
+
 /// Whether `existing` already is what the SealedSecret produces, proven by its digest
 /// annotation: no decryption needed.
-pub fn in_sync(
-    existing: &Secret,
-    shape: &Shape,
-    source: &str,
-    keys: &KeySet,
-    uid: Option<&str>,
-) -> bool {
+pub fn in_sync(existing: &Secret, shape: &Shape, claim: &Claim<'_>) -> bool {
     let Some(data_keys) = &shape.keys else {
         return false;
     };
@@ -195,7 +235,7 @@ pub fn in_sync(
     let Some(data) = data_subset(existing, data_keys) else {
         return false;
     };
-    let own = ownership(existing, uid);
+    let own = ownership(existing, claim);
     let meta_ok = match own {
         Ownership::Controlled => {
             let mut want = shape.annotations.clone();
@@ -224,7 +264,13 @@ pub fn in_sync(
         }
         Ownership::Managed | Ownership::Foreign => false,
     };
-    meta_ok && digest::verify_produced(&keys.ring, recorded, source, shape.type_.as_deref(), &data)
+    let produced = digest::Produced {
+        namespace: existing.metadata.namespace.as_deref().unwrap_or_default(),
+        name: existing.metadata.name.as_deref().unwrap_or_default(),
+        secret_type: shape.type_.as_deref(),
+        data: &data,
+    };
+    meta_ok && digest::verify_produced(&claim.keys.ring, recorded, claim.source, &produced)
 }
 
 /// What to do with the cluster.
@@ -242,12 +288,12 @@ pub enum Plan {
 
 /// Decides how to get from `existing` to `desired` (data, metadata, owner references,
 /// type, immutable): never touches a Secret the SealedSecret may not manage.
-pub fn plan(existing: Option<&Secret>, desired: Secret, uid: Option<&str>) -> Result<Plan, Error> {
+pub fn plan(existing: Option<&Secret>, desired: Secret, claim: &Claim<'_>) -> Result<Plan, Error> {
     let Some(existing) = existing else {
         return Ok(Plan::Create(desired));
     };
     let name = existing.metadata.name.clone().unwrap_or_default();
-    let own = ownership(existing, uid);
+    let own = ownership(existing, claim);
     let mut next = existing.clone();
     match own {
         Ownership::Foreign => return Err(Error::Unmanaged(name)),
@@ -343,7 +389,14 @@ fn to_secret(
         .iter()
         .map(|(k, v)| (k.clone(), v.as_slice()))
         .collect();
-    let recorded = digest::produced_digest(signer, source, shape.type_.as_deref(), &view);
+    let produced = digest::Produced {
+        namespace: ss.metadata.namespace.as_deref().unwrap_or_default(),
+        name: ss.metadata.name.as_deref().unwrap_or_default(),
+        secret_type: shape.type_.as_deref(),
+        data: &view,
+    };
+    let owner_uid = ss.metadata.uid.as_deref().unwrap_or_default();
+    let recorded = digest::produced_digest(signer, source, owner_uid, &produced);
     // The plaintext moves into the Secret rather than being copied.
     let data = data
         .into_iter()
@@ -372,6 +425,17 @@ mod tests {
     use super::*;
     use crate::crd::{SealedSecretSpec, SecretTemplateSpec};
     use serde_json::json;
+
+    static NO_KEYS: std::sync::LazyLock<KeySet> = std::sync::LazyLock::new(KeySet::default);
+
+    /// What the SealedSecret with `uid` claims, with no keys (so no digest verifies).
+    fn claim(uid: &'static str) -> Claim<'static> {
+        Claim {
+            uid: Some(uid),
+            keys: &NO_KEYS,
+            source: "src",
+        }
+    }
 
     fn ss() -> SealedSecret {
         let mut ss = SealedSecret::new(
@@ -435,12 +499,50 @@ mod tests {
         assert!(shape(&ss).owner_references.is_empty());
     }
 
+    /// A Secret editor who adds `patch: "true"` to a Secret the SealedSecret controls must
+    /// not switch it to the lax merge check (extra keys, labels, removed owner references
+    /// would then be accepted as in sync and never repaired).
+    #[test]
+    fn an_annotation_added_later_does_not_demote_a_controlled_secret() {
+        let mut s = secret(&[("password", b"p")]);
+        s.metadata.owner_references = shape(&ss()).owner_references.into();
+        for ann in [ANNOTATION_PATCH, ANNOTATION_MANAGED] {
+            s.metadata.annotations = Some([(ann.to_owned(), "true".to_owned())].into());
+            assert_eq!(
+                ownership(&s, &claim("uid-1")),
+                Ownership::Controlled,
+                "{ann}"
+            );
+        }
+        // Before the SealedSecret controls it, `patch` keeps its upstream meaning.
+        s.metadata.annotations = Some([(ANNOTATION_PATCH.to_owned(), "true".to_owned())].into());
+        assert_eq!(ownership(&s, &claim("uid-2")), Ownership::Patch);
+    }
+
+    /// skip-owner plus a digest annotation is a claim, not a proof: a Secret a person
+    /// annotated by hand (or an orphan copied from elsewhere) is not ours to overwrite.
+    #[test]
+    fn a_hand_annotated_unowned_secret_is_not_claimed() {
+        let mut s = secret(&[("password", b"p")]);
+        s.metadata.annotations = Some(
+            [
+                (ANNOTATION_SKIP_OWNER.to_owned(), "true".to_owned()),
+                (
+                    ANNOTATION_DIGEST.to_owned(),
+                    "v1:0123456789abcdef:00".to_owned(),
+                ),
+            ]
+            .into(),
+        );
+        assert_eq!(ownership(&s, &claim("uid-1")), Ownership::Foreign);
+    }
+
     #[test]
     fn a_foreign_secret_is_never_overwritten() {
         let err = plan(
             Some(&secret(&[("x", b"y")])),
             secret(&[("password", b"p")]),
-            Some("uid-1"),
+            &claim("uid-1"),
         )
         .unwrap_err();
         assert_eq!(
@@ -456,7 +558,7 @@ mod tests {
             Some([(ANNOTATION_MANAGED.to_owned(), "true".to_owned())].into());
         let mut desired = secret(&[("password", b"p")]);
         desired.metadata.owner_references = shape(&ss()).owner_references.into();
-        let Plan::Replace(next) = plan(Some(&managed), desired.clone(), Some("uid-1")).unwrap()
+        let Plan::Replace(next) = plan(Some(&managed), desired.clone(), &claim("uid-1")).unwrap()
         else {
             panic!("expected a replace")
         };
@@ -469,7 +571,7 @@ mod tests {
         let mut patched = secret(&[("x", b"y")]);
         patched.metadata.annotations =
             Some([(ANNOTATION_PATCH.to_owned(), "true".to_owned())].into());
-        let Plan::Replace(next) = plan(Some(&patched), desired, Some("uid-1")).unwrap() else {
+        let Plan::Replace(next) = plan(Some(&patched), desired, &claim("uid-1")).unwrap() else {
             panic!("expected a replace")
         };
         let keys: Vec<&String> = next.data.as_ref().unwrap().keys().collect();
@@ -489,7 +591,7 @@ mod tests {
         let mut desired = existing.clone();
         desired.data = secret(&[("password", b"new")]).data;
         desired.metadata.resource_version = None;
-        let Plan::Recreate(fresh) = plan(Some(&existing), desired, Some("uid-1")).unwrap() else {
+        let Plan::Recreate(fresh) = plan(Some(&existing), desired, &claim("uid-1")).unwrap() else {
             panic!("expected a recreate")
         };
         assert_eq!(fresh.metadata.resource_version, None);
@@ -504,7 +606,7 @@ mod tests {
         let mut desired = existing.clone();
         desired.metadata.labels = None;
         assert_eq!(
-            plan(Some(&existing), desired, Some("uid-1")).unwrap(),
+            plan(Some(&existing), desired, &claim("uid-1")).unwrap(),
             Plan::Nothing
         );
     }
@@ -544,11 +646,83 @@ mod tests {
             serde_json::from_value(produced["data"].clone()).unwrap();
         assert_eq!(secret.data, Some(want));
 
-        assert!(in_sync(&secret, &shape, &source, &keys, Some("uid-1")));
+        assert!(in_sync(
+            &secret,
+            &shape,
+            &Claim {
+                uid: Some("uid-1"),
+                keys: &keys,
+                source: &source
+            }
+        ));
         let mut edited = secret.clone();
         if let Some(d) = edited.data.as_mut() {
             d.insert("password".into(), ByteString(b"changed".to_vec()));
         }
-        assert!(!in_sync(&edited, &shape, &source, &keys, Some("uid-1")));
+        assert!(!in_sync(
+            &edited,
+            &shape,
+            &Claim {
+                uid: Some("uid-1"),
+                keys: &keys,
+                source: &source
+            }
+        ));
+    }
+
+    /// A Secret this controller made with skip-set-owner-references stays its
+    /// SealedSecret's after the SealedSecret changes and after someone edits the Secret
+    /// (so drift is repaired); another SealedSecret of the same name (new uid) cannot
+    /// claim it.
+    #[test]
+    fn a_skip_owner_secret_is_claimed_only_by_the_sealed_secret_that_made_it() {
+        use sealer_core::seal::{self, SealOptions};
+        use sealer_core::{KeyRing, SealingCert, keys};
+        let k = keys::generate_key(2048, 1, 1_800_000_000).unwrap();
+        let cert = SealingCert::from_pem(k.cert_pem.as_bytes(), 1_800_000_000).unwrap();
+        let keys = KeySet {
+            ring: KeyRing::new(keys::load_private_keys(k.key_pem.as_bytes(), "k").unwrap()),
+            ..KeySet::default()
+        };
+        let plain = json!({
+            "apiVersion": "v1", "kind": "Secret",
+            "metadata": {"name": "db", "namespace": "prod",
+                "annotations": {ANNOTATION_SKIP_OWNER: "true"}},
+            "stringData": {"password": "hunter2"}
+        });
+        let sealed = seal::seal_secret(&plain, &cert, &SealOptions::default()).unwrap();
+        let mut ss: SealedSecret = serde_json::from_value(sealed).unwrap();
+        ss.metadata.uid = Some("uid-1".into());
+        let shape = shape(&ss);
+        let source = source_digest(&ss).unwrap();
+        let (mut made, _) = unseal(&ss, &keys, &shape, &source).unwrap();
+        assert!(
+            made.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .next()
+                .is_none()
+        );
+        let by = |uid, source| Claim {
+            uid: Some(uid),
+            keys: &keys,
+            source,
+        };
+        assert_eq!(
+            ownership(&made, &by("uid-1", &source)),
+            Ownership::Controlled
+        );
+        // The SealedSecret changed (another source) and the Secret was edited.
+        if let Some(d) = made.data.as_mut() {
+            d.insert("password".into(), ByteString(b"edited".to_vec()));
+        }
+        assert_eq!(
+            ownership(&made, &by("uid-1", "changed")),
+            Ownership::Controlled
+        );
+        assert!(!in_sync(&made, &shape, &by("uid-1", &source)));
+        // A SealedSecret re-created under the same name finds an orphan, not its Secret.
+        assert_eq!(ownership(&made, &by("uid-2", &source)), Ownership::Foreign);
     }
 }

@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::crd::{CONDITION_SYNCED, SealedSecret, SealedSecretCondition};
 use crate::keys::current;
 use crate::metrics::{ERROR_REASON_STATUS, metric_reason};
-use crate::plan::{Ownership, Plan, in_sync, ownership, plan, shape, source_digest, unseal};
+use crate::plan::{Claim, Ownership, Plan, in_sync, ownership, plan, shape, source_digest, unseal};
 use crate::{Context, Error};
 
 /// Reconciles one SealedSecret: produce or verify its Secret, then write status, event
@@ -30,13 +30,18 @@ pub async fn reconcile(ss: Arc<SealedSecret>, ctx: Arc<Context>) -> Result<Actio
     }
     let key = format!("{ns}/{name}");
     match outcome {
-        Ok(changed) => {
+        Ok(applied) => {
             ctx.forget_failures(&key);
-            if changed {
+            if applied.changed {
                 ctx.publish_unseal_event(&ss, Ok(())).await;
             }
             status_result?;
-            Ok(Action::await_change())
+            Ok(match ctx.config.resync_period {
+                // Edits of a Secret with no owner reference to the SealedSecret wake no
+                // reconcile: look again after a while (a GET and a digest, no RSA).
+                Some(period) if applied.unowned => Action::requeue(period + jitter(&key, period)),
+                _ => Action::await_change(),
+            })
         }
         Err(e) => {
             ctx.metrics.error(metric_reason(&e), &ns);
@@ -47,8 +52,26 @@ pub async fn reconcile(ss: Arc<SealedSecret>, ctx: Arc<Context>) -> Result<Actio
     }
 }
 
-/// Produces or verifies the Secret. `Ok(true)` when the cluster was changed.
-async fn apply(ss: &SealedSecret, ctx: &Arc<Context>) -> Result<bool, Error> {
+/// What [`apply`] did.
+struct Applied {
+    /// The cluster was changed.
+    changed: bool,
+    /// The Secret has no owner reference to the SealedSecret (skip-owner, patch), so its
+    /// edits do not trigger a reconcile.
+    unowned: bool,
+}
+
+/// Up to a tenth of `period`, spread by `key`, so that resyncs of objects created
+/// together do not all fall on the same instant.
+fn jitter(key: &str, period: Duration) -> Duration {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    key.hash(&mut h);
+    period / 10 * u32::try_from(h.finish() % 1000).unwrap_or(0) / 1000
+}
+
+/// Produces or verifies the Secret.
+async fn apply(ss: &SealedSecret, ctx: &Arc<Context>) -> Result<Applied, Error> {
     let ns = ss.namespace().unwrap_or_default();
     let name = ss.name_any();
     let secrets: Api<Secret> = Api::namespaced(ctx.client.clone(), &ns);
@@ -57,13 +80,24 @@ async fn apply(ss: &SealedSecret, ctx: &Arc<Context>) -> Result<bool, Error> {
     let shape = shape(ss);
     let source = source_digest(ss)?;
     let uid = ss.metadata.uid.as_deref();
+    let mut unowned = shape.owner_references.is_empty();
     if let Some(e) = &existing {
-        if ownership(e, uid) == Ownership::Foreign {
-            return Err(Error::Unmanaged(name));
+        let claim = Claim {
+            uid,
+            keys: &keys,
+            source: &source,
+        };
+        match ownership(e, &claim) {
+            Ownership::Foreign => return Err(Error::Unmanaged(name)),
+            Ownership::Patch => unowned = true,
+            Ownership::Controlled | Ownership::Managed => {}
         }
-        if in_sync(e, &shape, &source, &keys, uid) {
+        if in_sync(e, &shape, &claim) {
             ctx.metrics.unseal_skipped.inc();
-            return Ok(false);
+            return Ok(Applied {
+                changed: false,
+                unowned,
+            });
         }
     }
     if keys.ring.is_empty() {
@@ -76,6 +110,7 @@ async fn apply(ss: &SealedSecret, ctx: &Arc<Context>) -> Result<bool, Error> {
             .await
             .map_err(|_| Error::Internal("shutting down".into()))?;
         let ss = ss.clone();
+        let (keys, source) = (keys.clone(), source.clone());
         let started = Instant::now();
         let (desired, attempts) =
             tokio::task::spawn_blocking(move || unseal(&ss, &keys, &shape, &source))
@@ -89,23 +124,29 @@ async fn apply(ss: &SealedSecret, ctx: &Arc<Context>) -> Result<bool, Error> {
             .inc_by(u64::try_from(attempts).unwrap_or(0));
         desired
     };
-    match plan(existing.as_ref(), desired, uid)? {
-        Plan::Nothing => Ok(false),
+    let claim = Claim {
+        uid,
+        keys: &keys,
+        source: &source,
+    };
+    let changed = match plan(existing.as_ref(), desired, &claim)? {
+        Plan::Nothing => false,
         Plan::Create(s) => {
             secrets.create(&PostParams::default(), &s).await?;
-            Ok(true)
+            true
         }
         Plan::Replace(s) => {
             secrets.replace(&name, &PostParams::default(), &s).await?;
-            Ok(true)
+            true
         }
         Plan::Recreate(s) => {
             tracing::info!(namespace = %ns, name = %name, "recreating immutable Secret whose data changed");
             secrets.delete(&name, &DeleteParams::default()).await?;
             secrets.create(&PostParams::default(), &s).await?;
-            Ok(true)
+            true
         }
-    }
+    };
+    Ok(Applied { changed, unowned })
 }
 
 /// Writes the `Synced` condition and `observedGeneration` when they change.

@@ -158,6 +158,125 @@ async fn hand_edited_and_deleted_secrets_are_restored() {
     wait_value(&client, &ns, "app", "token", b"t0ken").await;
 }
 
+/// A Secret editor who marks a Secret the SealedSecret controls `patch: "true"` and adds
+/// a key does not switch it to the lax merge check: the controller repairs it.
+#[tokio::test]
+async fn a_patch_annotation_added_to_an_owned_secret_does_not_stop_repairs() {
+    let (client, ns) = cluster::with_namespace("ctl-demote").await;
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let ss = seal_with(
+        &ctl.cert_file(),
+        &secret_yaml(&ns, "owned", &[("token", "t0ken")], ""),
+        &[],
+    );
+    create(&client, &ns, &ss).await;
+    wait_value(&client, &ns, "owned", "token", b"t0ken").await;
+    let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
+    let patch = serde_json::json!({
+        "metadata": {"annotations": {"sealedsecrets.bitnami.com/patch": "true"}},
+        "data": {"extra": "ZXh0cmE=", "token": "ZWRpdGVk"}
+    });
+    secrets
+        .patch("owned", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    wait_value(&client, &ns, "owned", "token", b"t0ken").await;
+    let s = secrets.get("owned").await.unwrap();
+    let data = s.data.unwrap_or_default();
+    assert!(!data.contains_key("extra"), "the extra key is removed");
+    assert!(
+        !s.metadata
+            .annotations
+            .unwrap_or_default()
+            .contains_key("sealedsecrets.bitnami.com/patch"),
+        "the added annotation is removed"
+    );
+    assert_eq!(s.metadata.owner_references.unwrap_or_default().len(), 1);
+}
+
+/// Edits of a Secret with no owner reference wake no reconcile; the periodic resync
+/// repairs them too.
+#[tokio::test]
+async fn drift_on_a_secret_without_owner_references_is_repaired_by_the_resync() {
+    let (client, ns) = cluster::with_namespace("ctl-resync").await;
+    let ctl = RunningController::start(&ns, &ns, &["--resync-period", "2s"]);
+    let extra =
+        "  annotations:\n    sealedsecrets.bitnami.com/skip-set-owner-references: \"true\"\n";
+    let ss = seal_with(
+        &ctl.cert_file(),
+        &secret_yaml(&ns, "loose", &[("token", "t0ken")], extra),
+        &[],
+    );
+    create(&client, &ns, &ss).await;
+    wait_value(&client, &ns, "loose", "token", b"t0ken").await;
+    let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
+    let patch = serde_json::json!({"data": {"token": "ZWRpdGVk"}});
+    secrets
+        .patch("loose", &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
+    wait_value(&client, &ns, "loose", "token", b"edited").await;
+    wait_value(&client, &ns, "loose", "token", b"t0ken").await;
+    let s = secrets.get("loose").await.unwrap();
+    assert!(s.metadata.owner_references.unwrap_or_default().is_empty());
+}
+
+/// A hand-made Secret that only looks like one the controller made (skip-owner plus some
+/// digest annotation) is not overwritten by a same-named SealedSecret.
+#[tokio::test]
+async fn a_hand_annotated_secret_is_not_claimed_by_a_same_named_sealed_secret() {
+    let (client, ns) = cluster::with_namespace("ctl-claim").await;
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let secrets = Api::<Secret>::namespaced(client.clone(), &ns);
+    let mine = Secret {
+        metadata: ObjectMeta {
+            name: Some("claimed".into()),
+            annotations: Some(BTreeMap::from([
+                (
+                    "sealedsecrets.bitnami.com/skip-set-owner-references".to_owned(),
+                    "true".to_owned(),
+                ),
+                (
+                    "sealer.dev/unsealed-digest".to_owned(),
+                    "v1:0123456789abcdef:00".to_owned(),
+                ),
+            ])),
+            ..ObjectMeta::default()
+        },
+        data: Some(BTreeMap::from([(
+            "token".to_owned(),
+            ByteString(b"hand-made".to_vec()),
+        )])),
+        ..Secret::default()
+    };
+    secrets.create(&PostParams::default(), &mine).await.unwrap();
+    let extra =
+        "  annotations:\n    sealedsecrets.bitnami.com/skip-set-owner-references: \"true\"\n";
+    let ss = seal_with(
+        &ctl.cert_file(),
+        &secret_yaml(&ns, "claimed", &[("token", "t0ken")], extra),
+        &[],
+    );
+    create(&client, &ns, &ss).await;
+    let message = wait_synced(&client, &ns, "claimed", "False").await;
+    assert!(
+        message
+            .unwrap_or_default()
+            .contains("not managed by SealedSecret"),
+        "the status says why"
+    );
+    assert_eq!(
+        secrets
+            .get("claimed")
+            .await
+            .unwrap()
+            .data
+            .unwrap_or_default()["token"]
+            .0,
+        b"hand-made"
+    );
+}
+
 #[tokio::test]
 async fn a_foreign_secret_is_never_overwritten_and_the_status_says_why() {
     let (client, ns) = cluster::with_namespace("ctl-foreign").await;
