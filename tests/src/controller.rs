@@ -355,6 +355,14 @@ impl RunningController {
         path
     }
 
+    /// The value of the unlabelled series `name`, `None` when the controller does not
+    /// export it (where [`Self::metric`] would read 0).
+    pub fn series(&self, name: &str) -> Option<f64> {
+        self.metrics_text()
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+    }
+
     /// Sum of the samples of metric `name` (all label sets).
     pub fn metric(&self, name: &str) -> f64 {
         self.metric_matching(name, "")
