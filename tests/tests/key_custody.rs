@@ -242,55 +242,72 @@ async fn disaster_drill_50_secrets_come_back_byte_identical_on_a_fresh_plane() {
     assert!(!dir_a.exists());
     drop(client_a);
 
-    // Plane B: the plain backup through `kubectl apply`, then the encrypted one through
-    // `seal keys restore` (twice: the second changes nothing), then the controller.
-    let b = Plane::up("drill-b");
-    let client_b = b.client().await;
-    cluster::apply_crd(&client_b, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
-    create_namespace(&client_b, keys_ns).await;
-    create_namespace(&client_b, apps).await;
-    ok(
-        run_in(
-            Some(&b.kubeconfig),
-            Path::new("kubectl"),
-            &["apply", "-f", p(&plain)],
-        ),
-        "kubectl apply -f <plain backup>",
-    );
-    let restore = [
-        "keys",
-        "restore",
-        p(&encrypted),
-        "--controller-namespace",
-        keys_ns,
-        "--passphrase-file",
-        p(&pass),
-    ];
-    seal_in(Some(&b.kubeconfig), &restore);
-    let first = versions(&key_secrets(&client_b, keys_ns).await);
-    let again = seal_in(Some(&b.kubeconfig), &restore);
-    assert!(
-        again.contains("0 created, 0 updated, 1 unchanged"),
-        "{again}"
-    );
-    assert_eq!(versions(&key_secrets(&client_b, keys_ns).await), first);
-    assert_eq!(first.keys().cloned().collect::<Vec<_>>(), names_a);
+    // Each backup form on its own fresh plane, so each one alone must bring every
+    // Secret back: the plain one through `kubectl apply`, the encrypted one through
+    // `seal keys restore` (twice: the second changes nothing).
+    for form in ["plain", "encrypted"] {
+        let b = Plane::up(&format!("drill-{form}"));
+        let client_b = b.client().await;
+        cluster::apply_crd(&client_b, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
+        create_namespace(&client_b, keys_ns).await;
+        create_namespace(&client_b, apps).await;
+        if form == "plain" {
+            ok(
+                run_in(
+                    Some(&b.kubeconfig),
+                    Path::new("kubectl"),
+                    &["apply", "-f", p(&plain)],
+                ),
+                "kubectl apply -f <plain backup>",
+            );
+        } else {
+            let restore = [
+                "keys",
+                "restore",
+                p(&encrypted),
+                "--controller-namespace",
+                keys_ns,
+                "--passphrase-file",
+                p(&pass),
+            ];
+            seal_in(Some(&b.kubeconfig), &restore);
+            let first = versions(&key_secrets(&client_b, keys_ns).await);
+            let again = seal_in(Some(&b.kubeconfig), &restore);
+            assert!(
+                again.contains("0 created, 0 updated, 1 unchanged"),
+                "{again}"
+            );
+            assert_eq!(versions(&key_secrets(&client_b, keys_ns).await), first);
+        }
+        let names_b: Vec<String> = key_secrets(&client_b, keys_ns)
+            .await
+            .iter()
+            .map(|s| s.metadata.name.clone().unwrap())
+            .collect();
+        assert_eq!(names_b, names_a, "{form}: the same key Secrets");
 
-    apply_all(&client_b, apps, &sealed).await;
-    let ctl_b = RunningController::start_with_kubeconfig(
-        &b.kubeconfig,
-        keys_ns,
-        apps,
-        &["--key-renew-period", "0"],
-    );
-    let after = wait_data(&client_b, apps, "app", 50).await;
-    assert_eq!(
-        after, before,
-        "the 50 Secrets must come back byte-identical"
-    );
-    assert_eq!(ctl_b.metric("sealer_keys"), 1.0, "no new key was made");
-    assert_eq!(ctl_b.metric("sealer_newest_key_backed_up"), 1.0);
-    assert!(!ctl_b.log_text().contains("pw-1-"));
+        apply_all(&client_b, apps, &sealed).await;
+        let ctl_b = RunningController::start_with_kubeconfig(
+            &b.kubeconfig,
+            keys_ns,
+            apps,
+            &["--key-renew-period", "0"],
+        );
+        let after = wait_data(&client_b, apps, "app", 50).await;
+        assert_eq!(
+            after, before,
+            "{form}: the 50 Secrets must come back byte-identical"
+        );
+        assert_eq!(
+            ctl_b.metric("sealer_keys"),
+            1.0,
+            "{form}: no new key was made"
+        );
+        if form == "encrypted" {
+            assert_eq!(ctl_b.metric("sealer_newest_key_backed_up"), 1.0);
+        }
+        assert!(!ctl_b.log_text().contains("pw-1-"));
+    }
 }
 
 /// A key Secret for the bad-input tests (2048 bits, fast).
