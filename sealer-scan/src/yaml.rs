@@ -117,10 +117,14 @@ fn unparsed(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
     let before = sink.report.findings.len() + sink.report.suppressed;
     let reading = lines::fallback(chunk, sink);
     let reported = sink.report.findings.len() + sink.report.suppressed > before;
-    if !reported
-        && reading != Reading::Read
-        && let Some(at) = lines::secret_kind_at(chunk.text)
-    {
+    let kind_at = lines::secret_kind_at(chunk.text);
+    let unread = match reading {
+        Reading::Read => false,
+        Reading::Unread => true,
+        Reading::NotSecret => kind_at.is_some(),
+    };
+    if !reported && unread {
+        let at = kind_at.unwrap_or(0);
         let line =
             chunk.first_line + memchr::memchr_iter(b'\n', &chunk.text.as_bytes()[..at]).count();
         // The document without its `---` line: the fingerprint follows its content, not
