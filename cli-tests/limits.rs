@@ -151,22 +151,26 @@ fn fail_a_device_given_as_an_input_file_is_refused() {
     }
 }
 
-/// A certificate mapped by `.sealer.yaml` is read with the same checks as `--cert`.
+/// A certificate mapped by `.sealer.yaml` is read with the same checks as `--cert` (a
+/// device such as `/dev/zero` cannot be mapped at all: it is outside the repository, see
+/// cli-tests/repo_config.rs).
 #[test]
-fn fail_a_device_mapped_as_a_certificate_by_the_repository_config_is_refused() {
+fn fail_a_folder_mapped_as_a_certificate_by_the_repository_config_is_refused() {
     let root = tempfile::tempdir().unwrap();
     std::fs::write(
         root.path().join(".sealer.yaml"),
-        "certificates: [{path: s.yaml, cert: /dev/zero}]\n",
+        "certificates: [{path: s.yaml, cert: certs}]\n",
     )
     .unwrap();
+    std::fs::create_dir(root.path().join("certs")).unwrap();
     let secret = root.path().join("s.yaml");
     std::fs::write(&secret, SECRET).unwrap();
     let out = seal_bounded(&["-f", secret.to_str().unwrap()]);
     assert_refused(
         &out,
         &format!(
-            "seal: cannot read /dev/zero: it is a character device, not a regular file (mapped to s.yaml by {})\n",
+            "seal: cannot read {}: it is a directory (mapped to s.yaml by {})\n",
+            root.path().join("certs").display(),
             root.path().join(".sealer.yaml").display()
         ),
         "mapped certificate",

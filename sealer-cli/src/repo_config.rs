@@ -1,11 +1,13 @@
 //! Finding and reading the repository's `.sealer.yaml` (its format is
 //! `sealer_scan::repo_config`), and the certificate it maps to the file `seal` reads:
-//! shared by `seal` and `seal scan`.
+//! shared by `seal` and `seal scan`. A mapped certificate is only read inside the
+//! repository: the format refuses absolute and `..` paths, and [`mapped_cert_file`]
+//! refuses symlinks that lead out.
 
 use std::path::{Component, Path, PathBuf};
 
 use sealer_core::SealingCert;
-use sealer_scan::repo_config::{self, RepoConfig};
+use sealer_scan::repo_config::{self, CertMapping, RepoConfig};
 
 use crate::error::{CliError, CliResult, describe};
 use crate::io;
@@ -48,7 +50,33 @@ pub fn load_config(root: Option<&Path>) -> CliResult<RepoConfig> {
     let bytes = io::read_file(&path, io::Kind::Config)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| CliError::Input(format!("{}: not UTF-8 text", path.display())))?;
-    RepoConfig::parse(text).map_err(|e| CliError::Input(format!("{}: {e}", path.display())))
+    RepoConfig::parse(text).map_err(|e| {
+        // The format's messages start with the file's name: put its full path there.
+        let e = e.to_string();
+        let rest = e.strip_prefix(repo_config::FILE_NAME).unwrap_or(&e);
+        CliError::Input(format!("{}{rest}", path.display()))
+    })
+}
+
+/// The certificate file a `certificates` entry names, under `root`. The entry's path was
+/// checked lexically when `.sealer.yaml` was parsed; here symlinks are resolved, and a
+/// file (or a folder on the way) that leads outside the repository is refused, naming
+/// the entry. A path that cannot be resolved (a missing file) is left for the read to
+/// report.
+pub fn mapped_cert_file(root: &Path, mapping: &CertMapping) -> CliResult<PathBuf> {
+    let path = root.join(&mapping.cert);
+    if let (Ok(real_root), Ok(real)) = (root.canonicalize(), path.canonicalize())
+        && !real.starts_with(&real_root)
+    {
+        return Err(CliError::Input(format!(
+            "{}: certificates entry `{}` maps to `{}`, which leads outside the repository through a symlink: {}",
+            root.join(repo_config::FILE_NAME).display(),
+            mapping.glob,
+            mapping.cert,
+            repo_config::INSIDE
+        )));
+    }
+    Ok(path)
 }
 
 /// `path` relative to `root`, with `/` separators (as globs and git see it).
@@ -93,24 +121,64 @@ pub fn mapped_cert(
     };
     let config = load_config(Some(&root))?;
     let rel = repo_relative(Some(&root), &cwd, input);
-    let Some(cert) = config.cert_for(&rel) else {
+    let Some(mapping) = config.mapping_for(&rel) else {
         return Ok(None);
     };
-    let cert_path = root.join(cert);
+    let cert_path = mapped_cert_file(&root, mapping)?;
     let pem = io::read_file(&cert_path, io::Kind::Certificate).map_err(|e| {
         CliError::Input(format!(
             "{e} (mapped to {rel} by {})",
             root.join(repo_config::FILE_NAME).display()
         ))
     })?;
-    SealingCert::from_pem(&pem, now)
-        .map(Some)
-        .map_err(|e| CliError::Input(format!("{}: {}", cert_path.display(), describe(&e))))
+    let cert = SealingCert::from_pem(&pem, now)
+        .map_err(|e| CliError::Input(format!("{}: {}", cert_path.display(), describe(&e))))?;
+    // Say which certificate seals the file, and why: nothing on the command line named it.
+    note!(
+        "seal: sealing with {} (mapped to {} by {})",
+        mapping.cert,
+        mapping.glob,
+        repo_config::FILE_NAME
+    );
+    Ok(Some(cert))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn fail_a_mapped_certificate_is_not_followed_out_of_the_repository_by_a_symlink() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("repo");
+        std::fs::create_dir_all(root.join("certs")).unwrap();
+        std::fs::write(dir.path().join("outside.pem"), "x").unwrap();
+        std::fs::write(root.join("certs/prod.pem"), "x").unwrap();
+        symlink(dir.path().join("outside.pem"), root.join("certs/out.pem")).unwrap();
+        symlink(dir.path(), root.join("up")).unwrap();
+        symlink("prod.pem", root.join("certs/in.pem")).unwrap();
+        let m = |cert: &str| CertMapping {
+            glob: "apps/**".into(),
+            cert: cert.into(),
+        };
+        for inside in ["certs/in.pem", "certs/prod.pem", "certs/missing.pem"] {
+            assert_eq!(
+                mapped_cert_file(&root, &m(inside)).unwrap(),
+                root.join(inside)
+            );
+        }
+        for outside in ["certs/out.pem", "up/outside.pem"] {
+            let e = mapped_cert_file(&root, &m(outside)).unwrap_err();
+            assert_eq!(e.code(), crate::error::exit::USAGE);
+            let e = e.to_string();
+            assert!(
+                e.contains(&format!("certificates entry `apps/**` maps to `{outside}`, which leads outside the repository through a symlink")),
+                "{e}"
+            );
+        }
+    }
 
     #[test]
     fn paths_are_made_relative_to_the_repository_root() {

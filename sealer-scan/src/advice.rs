@@ -1,6 +1,6 @@
 //! What a finding tells the user to do: the exact `seal` command for a plaintext
-//! Secret (with the certificate `.sealer.yaml` maps to its path), and the advice for a
-//! private key.
+//! Secret (with the certificate `.sealer.yaml` maps to its path), for a Secret that does
+//! not parse, and the advice for a private key.
 
 use crate::repo_config::RepoConfig;
 
@@ -34,6 +34,15 @@ pub fn secret_fix(file: &str, config: &RepoConfig, whole_file: bool) -> String {
         );
     }
     fix
+}
+
+/// The fix for a Secret that does not parse (`secret-unparsable`): make it parse, then
+/// seal it.
+pub(crate) fn unparsable_fix(file: &str, config: &RepoConfig, whole_file: bool) -> String {
+    format!(
+        "make it parse as YAML (no duplicate keys, `key: value` entries rather than `? key` / `: value`, closed brackets) and scan again; if it holds values, {}",
+        secret_fix(file, config, whole_file)
+    )
 }
 
 pub(crate) const KEY_FIX: &str = "take the key out of the commit (`git rm --cached FILE` or edit it out) and rotate it if it was ever pushed; keep keys in a Secret sealed with `seal`, or outside the repository";

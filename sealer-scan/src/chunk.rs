@@ -18,6 +18,13 @@ pub(crate) fn is_template(value: &str) -> bool {
         || (t.starts_with("${") && t.ends_with('}') && !t[2..t.len() - 1].contains(['$', '{']))
 }
 
+/// A SOPS-encrypted value (`ENC[AES256_GCM,data:...]`): not plaintext when the document
+/// has a `sops:` key.
+pub(crate) fn is_sops_enc(value: &str) -> bool {
+    let t = value.trim();
+    t.starts_with("ENC[") && t.ends_with(']')
+}
+
 /// Whether a line carries a `seal:allow` comment (`#` or `//`).
 pub(crate) fn has_allow_comment(line: &str) -> bool {
     line.find("seal:allow").is_some_and(|at| {

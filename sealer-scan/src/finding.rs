@@ -30,11 +30,16 @@ pub enum Rule {
     KustomizeSecretFile,
     /// A SealedSecret `encryptedData` value that is not a well-formed sealed value.
     SealedValueMalformed,
+    /// A document that looks like a Secret (`kind: Secret` in any spelling) but does not
+    /// parse as YAML/JSON, where reading it line by line found no plaintext value and
+    /// cannot vouch that there is none (Helm templates and SOPS files read entry by entry
+    /// are let through).
+    SecretUnparsable,
 }
 
 impl Rule {
     /// Every rule.
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 10] = [
         Rule::SecretPlaintext,
         Rule::KeyBackupPlaintext,
         Rule::PrivateKey,
@@ -44,6 +49,7 @@ impl Rule {
         Rule::KustomizeSecretEnv,
         Rule::KustomizeSecretFile,
         Rule::SealedValueMalformed,
+        Rule::SecretUnparsable,
     ];
 
     /// The stable id, e.g. `secret-plaintext`.
@@ -58,6 +64,7 @@ impl Rule {
             Rule::KustomizeSecretEnv => "kustomize-secret-env",
             Rule::KustomizeSecretFile => "kustomize-secret-file",
             Rule::SealedValueMalformed => "sealed-value-malformed",
+            Rule::SecretUnparsable => "secret-unparsable",
         }
     }
 
@@ -73,6 +80,7 @@ impl Rule {
             Rule::KustomizeSecretEnv => "plaintext value in an env file read by a secretGenerator",
             Rule::KustomizeSecretFile => "file read by a kustomize secretGenerator",
             Rule::SealedValueMalformed => "SealedSecret value that is not a sealed value",
+            Rule::SecretUnparsable => "Secret that does not parse, so its values cannot be checked",
         }
     }
 }

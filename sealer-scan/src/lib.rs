@@ -8,7 +8,8 @@
 //! `stringData` with a value) in YAML streams, JSON, `List` items; key backups; PEM
 //! private keys (raw, or base64-wrapped in a YAML/JSON value); kubeconfig credentials;
 //! kustomize `secretGenerator` literals and the files they read; SealedSecret values that
-//! are not well-formed sealed values.
+//! are not well-formed sealed values; Secrets that do not parse and whose values the
+//! line-by-line reading cannot vouch for (never passed as clean).
 //!
 //! What it lets through: SealedSecrets with well-formed values, SOPS-encrypted values
 //! (`ENC[...]` under a `sops:` key), empty values, template expressions (`{{ ... }}`,

@@ -4,7 +4,7 @@
 //! numbers for YAML paths.
 
 use crate::advice::{KEY_FIX, secret_fix};
-use crate::chunk::{Chunk, chunk_allows, has_allow_comment, is_template};
+use crate::chunk::{Chunk, chunk_allows, has_allow_comment, is_sops_enc, is_template};
 use crate::finding::{Raw, Rule, Sink};
 use crate::pem;
 
@@ -43,17 +43,112 @@ fn key_value(line: &str) -> Option<(usize, &str, &str)> {
     Some((indent, key, value))
 }
 
+/// What the line-by-line reading of a document that does not parse made of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reading {
+    /// No `kind: Secret` line: not read as a Secret.
+    NotSecret,
+    /// A Helm template or a SOPS file, read entry by entry: every `data`/`stringData`
+    /// value was looked at (and reported when it is plaintext). Templates and `ENC[...]`
+    /// values explain why such a document is not YAML.
+    Read,
+    /// A Secret this reading cannot vouch for: plain YAML that does not parse (whatever
+    /// the lines seem to say), or lines it does not follow (explicit `? key` / `: value`
+    /// entries, flow mappings over several lines, aliases, values on the next line).
+    Unread,
+}
+
+/// A line made only of template expressions (`{{- if .Values.x }}`,
+/// `{{ toYaml .data | indent 2 }}`, `{{ $key }}: {{ $value | b64enc }}`): no value of its
+/// own. Between the expressions only spaces, `:`, `-` and quotes may stand.
+fn template_only(line: &str) -> bool {
+    let mut rest = line.trim();
+    if !rest.contains("{{") {
+        return false;
+    }
+    let filler = |s: &str| {
+        s.chars()
+            .all(|c| c.is_whitespace() || matches!(c, ':' | '-' | '"' | '\''))
+    };
+    while let Some(open) = rest.find("{{") {
+        if !filler(&rest[..open]) {
+            return false;
+        }
+        let Some(close) = rest[open..].find("}}") else {
+            return false;
+        };
+        rest = &rest[open + close + 2..];
+    }
+    filler(rest)
+}
+
+/// An explicit mapping entry (`? key` or `: value` at the start of a line, after an
+/// optional `- `): YAML the line reading does not follow.
+fn explicit_entry(line: &str) -> bool {
+    let t = line.trim_start();
+    let t = t.strip_prefix("- ").unwrap_or(t).trim_end_matches('\r');
+    ["?", ":"].iter().any(|m| {
+        t == *m
+            || t.strip_prefix(m)
+                .is_some_and(|r| r.starts_with([' ', '\t']))
+    })
+}
+
+/// Whether a line names `data`/`stringData` as a key in a way [`key_value`] does not
+/// read (`stringData : x`, or inside a flow mapping).
+fn hidden_field(line: &str) -> bool {
+    if let Some((_, k, _)) = key_value(line)
+        && matches!(k, "data" | "stringData")
+    {
+        return false;
+    }
+    let t = line.trim_start();
+    let t = t.strip_prefix("- ").unwrap_or(t);
+    let t = t.strip_prefix(['"', '\'']).unwrap_or(t);
+    let leading = ["stringData", "data"].iter().any(|f| {
+        t.strip_prefix(f).is_some_and(|r| {
+            r.trim_start_matches(['"', '\''])
+                .trim_start()
+                .starts_with(':')
+        })
+    });
+    // `{data: x}`, `a, stringData: {...}`, `"data": ...`: a key, which `,data:x` inside
+    // a SOPS `ENC[...]` value is not (a flow key's colon is followed by a space).
+    let key_end =
+        |rest: &str| rest.is_empty() || rest.starts_with([' ', '\t', '\r', '{', '"', '\'']);
+    leading
+        || ["stringData", "data"].iter().any(|f| {
+            ["{", ", ", ",", "\"", "'"].iter().any(|p| {
+                let quote = if matches!(*p, "\"" | "'") { *p } else { "" };
+                let needle = format!("{p}{f}{quote}:");
+                line.match_indices(&needle)
+                    .any(|(at, m)| key_end(&line[at + m.len()..]))
+            })
+        })
+}
+
+/// Whether a document has a top-level `sops:` key: its `ENC[...]` values are encrypted.
+fn has_sops_key(lines: &[&str]) -> bool {
+    lines
+        .iter()
+        .any(|l| matches!(key_value(l), Some((0, "sops", _))))
+}
+
 /// Fallback for a document that does not parse: `kind: Secret` (any quoting) followed
-/// by `data:`/`stringData:` entries with values.
-pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
+/// by `data:`/`stringData:` entries with values. Reports the values it reads, and says
+/// whether it read the whole Secret ([`Reading`]).
+pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
     let lines: Vec<&str> = chunk.text.lines().collect();
     let is_secret = lines
         .iter()
         .filter_map(|l| key_value(l))
         .any(|(_, k, v)| k == "kind" && v == "Secret");
     if !is_secret {
-        return;
+        return Reading::NotSecret;
     }
+    let mut complete = !lines.iter().any(|l| explicit_entry(l) || hidden_field(l));
+    let sops = has_sops_key(&lines);
+    let is_plain = |v: &str| !(v.is_empty() || is_template(v) || (sops && is_sops_enc(v)));
     let allowed = chunk_allows(chunk.text);
     let fix = secret_fix(sink.file, sink.config, chunk.index == 1);
     let mut i = 0;
@@ -67,26 +162,38 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
             continue;
         }
         let field = key;
-        if value.starts_with('{') {
+        if value.starts_with('{') && !is_template(value) {
+            if !value.ends_with('}') {
+                complete = false;
+            }
             let inner = value.trim_start_matches('{').trim_end_matches('}').trim();
-            if !inner.is_empty() && !is_template(inner) {
+            if is_plain(inner) {
                 sink.push(Raw {
-                    rule: Rule::SecretPlaintext,
-                    document: Some(chunk.index),
-                    yaml_path: field.to_owned(),
-                    line: Some(chunk.first_line + i),
-                    value: inner.as_bytes(),
-                    message: format!(
-                        "a Secret with plaintext `{field}` (the document does not parse as YAML/JSON; found line by line)"
-                    ),
-                    fix: fix.clone(),
-                    allowed_inline: allowed,
-                });
+                        rule: Rule::SecretPlaintext,
+                        document: Some(chunk.index),
+                        yaml_path: field.to_owned(),
+                        line: Some(chunk.first_line + i),
+                        value: inner.as_bytes(),
+                        message: format!(
+                            "a Secret with plaintext `{field}` (the document does not parse as YAML/JSON; found line by line)"
+                        ),
+                        fix: fix.clone(),
+                        allowed_inline: allowed,
+                    });
             }
             i += 1;
             continue;
         }
+        if !value.is_empty() && !is_template(value) && !matches!(value, "null" | "~") {
+            // An alias, a tag, a sequence: not entries this reading follows (the entries
+            // below, if any, are still read).
+            complete = false;
+        }
         let mut entry_indent = None;
+        // Whether lines indented below the current entry belong to a value already
+        // reported (a block scalar, a plain value), rather than to an empty or templated
+        // one that could hide a value on its next line.
+        let mut continuation_reported = false;
         let mut j = i + 1;
         while j < lines.len() {
             let l = lines[j];
@@ -95,37 +202,108 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
                 j += 1;
                 continue;
             }
+            // `{{- if ... }}` lines may sit at any indent inside `data:`: skip them
+            // rather than end the block at them.
+            let templated = template_only(l);
             let ind = l.len() - l.trim_start().len();
-            if ind <= indent || t.starts_with('}') {
+            if (!templated && ind <= indent) || t.starts_with('}') {
                 break;
+            }
+            if templated {
+                j += 1;
+                continue;
             }
             if entry_indent.is_none() {
                 entry_indent = Some(ind);
             }
-            if Some(ind) == entry_indent
-                && let Some((_, k, v)) = key_value(l)
-            {
-                let block = matches!(v.chars().next(), Some('|' | '>'));
-                let has_value = !v.is_empty() && !is_template(v) && (!block || j + 1 < lines.len());
-                if has_value {
-                    sink.push(Raw {
-                        rule: Rule::SecretPlaintext,
-                        document: Some(chunk.index),
-                        yaml_path: format!("{field}.{k}"),
-                        line: Some(chunk.first_line + j),
-                        value: v.as_bytes(),
-                        message: format!(
-                            "a Secret with a plaintext value in `{field}.{k}` (the document does not parse as YAML/JSON; found line by line)"
-                        ),
-                        fix: fix.clone(),
-                        allowed_inline: allowed,
-                    });
+            if Some(ind) == entry_indent {
+                match key_value(l) {
+                    Some((_, k, v)) => {
+                        let block = matches!(v.chars().next(), Some('|' | '>'));
+                        let has_value = is_plain(v) && (!block || j + 1 < lines.len());
+                        continuation_reported = has_value;
+                        if has_value {
+                            sink.push(Raw {
+                                rule: Rule::SecretPlaintext,
+                                document: Some(chunk.index),
+                                yaml_path: format!("{field}.{k}"),
+                                line: Some(chunk.first_line + j),
+                                value: v.as_bytes(),
+                                message: format!(
+                                    "a Secret with a plaintext value in `{field}.{k}` (the document does not parse as YAML/JSON; found line by line)"
+                                ),
+                                fix: fix.clone(),
+                                allowed_inline: allowed,
+                            });
+                        }
+                    }
+                    None => complete = false,
                 }
+            } else if Some(ind) < entry_indent || !continuation_reported {
+                complete = false;
             }
             j += 1;
         }
         i = j.max(i + 1);
     }
+    let explained = sops || (chunk.text.contains("{{") && chunk.text.contains("}}"));
+    if complete && explained {
+        Reading::Read
+    } else {
+        Reading::Unread
+    }
+}
+
+/// Where a document says `kind: Secret`, in any spelling YAML or JSON allows: quoted,
+/// in a flow mapping, as an explicit `? kind` / `: Secret` entry, tagged, anchored, or
+/// with the value on the next line. The byte offset of `kind`, or `None`.
+pub(crate) fn secret_kind_at(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'/');
+    // Spaces, line breaks and comments.
+    let skip_blank = |mut i: usize| {
+        while let Some(&c) = b.get(i) {
+            if c.is_ascii_whitespace() {
+                i += 1;
+            } else if c == b'#' && (i == 0 || b[i - 1].is_ascii_whitespace()) {
+                while b.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+            } else {
+                break;
+            }
+        }
+        i
+    };
+    memchr::memmem::find_iter(b, b"kind").find(|&at| {
+        let before = at.checked_sub(1).map(|p| b[p]);
+        if before.is_some_and(word) {
+            return false;
+        }
+        let mut i = at + 4;
+        if let Some(q @ (b'"' | b'\'')) = before {
+            if b.get(i) != Some(&q) {
+                return false;
+            }
+            i += 1;
+        }
+        i = skip_blank(i);
+        if b.get(i) != Some(&b':') {
+            return false;
+        }
+        i = skip_blank(i + 1);
+        // Tags (`!!str`), anchors (`&a`), block scalar headers (`|-`, `>2`).
+        while matches!(b.get(i), Some(b'!' | b'&' | b'|' | b'>')) {
+            while b.get(i).is_some_and(|c| !c.is_ascii_whitespace()) {
+                i += 1;
+            }
+            i = skip_blank(i);
+        }
+        if matches!(b.get(i), Some(b'"' | b'\'')) {
+            i += 1;
+        }
+        b[i.min(b.len())..].starts_with(b"Secret") && !b.get(i + 6).is_some_and(|&c| word(c))
+    })
 }
 
 /// Byte search for private keys in `text` (a whole file, or one document of it that did

@@ -12,7 +12,9 @@
 //! ```
 //!
 //! Globs: `*` stays within one folder, `**` crosses folders, `{a,b}` and `[ab]` work.
-//! The first matching `certificates` entry wins.
+//! The first matching `certificates` entry wins. A `cert` must name a file inside the
+//! repository: absolute paths and paths that climb above the root are refused here
+//! ([`check_cert_path`]); symlinks are for the reader (`seal`) to resolve and refuse.
 
 use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
@@ -86,7 +88,32 @@ pub enum ConfigError {
         /// The entry's `path` glob.
         path: String,
     },
+    /// A `certificates` entry names a certificate by an absolute path.
+    #[error(
+        "{FILE_NAME}: certificates entry `{path}` maps to `{cert}`, an absolute path: {INSIDE}"
+    )]
+    CertAbsolute {
+        /// The entry's `path` glob.
+        path: String,
+        /// The `cert` as written.
+        cert: String,
+    },
+    /// A `certificates` entry names a certificate above the repository root (`../x`,
+    /// `a/../../x`).
+    #[error(
+        "{FILE_NAME}: certificates entry `{path}` maps to `{cert}`, which leaves the repository: {INSIDE}"
+    )]
+    CertOutsideRoot {
+        /// The entry's `path` glob.
+        path: String,
+        /// The `cert` as written.
+        cert: String,
+    },
 }
+
+/// What to write instead of a certificate outside the repository.
+pub const INSIDE: &str =
+    "name a certificate inside the repository, relative to its root (e.g. certs/prod.pem)";
 
 /// ` at line L column C`, or nothing when the parser gave no location.
 fn at(line: Option<u64>, column: Option<u64>) -> String {
@@ -101,7 +128,47 @@ fn at(line: Option<u64>, column: Option<u64>) -> String {
 pub struct RepoConfig {
     allow_paths: GlobSet,
     allow_fingerprints: Vec<String>,
-    certificates: Vec<(GlobMatcher, String)>,
+    certificates: Vec<(GlobMatcher, CertMapping)>,
+}
+
+/// One `certificates` entry: which files it covers and the certificate it names. The
+/// certificate path is relative to the repository root and stays inside it, as written
+/// (checked when the file is parsed; symlinks are the reader's to check).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertMapping {
+    /// The entry's `path` glob, as written.
+    pub glob: String,
+    /// The certificate, relative to the repository root, as written.
+    pub cert: String,
+}
+
+/// Checks that a certificate path written in `.sealer.yaml` names a file inside the
+/// repository: relative, and not above the root once `.` and `..` are resolved
+/// (lexically: the file system is not looked at).
+pub fn check_cert_path(glob: &str, cert: &str) -> Result<(), ConfigError> {
+    let err = |absolute: bool| {
+        let (path, cert) = (glob.to_owned(), cert.to_owned());
+        if absolute {
+            ConfigError::CertAbsolute { path, cert }
+        } else {
+            ConfigError::CertOutsideRoot { path, cert }
+        }
+    };
+    // `/x`, and on any platform the Windows forms `\\x` and `C:x`.
+    let drive = cert.as_bytes().first().is_some_and(u8::is_ascii_alphabetic)
+        && cert.as_bytes().get(1) == Some(&b':');
+    if cert.starts_with(['/', '\\']) || drive || std::path::Path::new(cert).is_absolute() {
+        return Err(err(true));
+    }
+    let mut depth = 0usize;
+    for part in cert.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => depth = depth.checked_sub(1).ok_or_else(|| err(false))?,
+            _ => depth += 1,
+        }
+    }
+    Ok(())
 }
 
 impl Default for RepoConfig {
@@ -153,7 +220,15 @@ impl RepoConfig {
                 if c.cert.trim().is_empty() {
                     return Err(ConfigError::EmptyCert { path: c.path });
                 }
-                Ok((glob(&c.path)?.compile_matcher(), c.cert))
+                check_cert_path(&c.path, &c.cert)?;
+                let matcher = glob(&c.path)?.compile_matcher();
+                Ok((
+                    matcher,
+                    CertMapping {
+                        glob: c.path,
+                        cert: c.cert,
+                    },
+                ))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
@@ -181,11 +256,17 @@ impl RepoConfig {
     /// The certificate (path relative to the repository root) mapped to this
     /// repository-relative path, if any.
     pub fn cert_for(&self, path: &str) -> Option<&str> {
+        self.mapping_for(path).map(|m| m.cert.as_str())
+    }
+
+    /// The `certificates` entry (the first whose glob matches) for this
+    /// repository-relative path, if any.
+    pub fn mapping_for(&self, path: &str) -> Option<&CertMapping> {
         let path = path.trim_start_matches("./");
         self.certificates
             .iter()
             .find(|(m, _)| m.is_match(path))
-            .map(|(_, c)| c.as_str())
+            .map(|(_, c)| c)
     }
 }
 
@@ -215,6 +296,63 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("not a valid glob"), "{e}");
+    }
+
+    #[test]
+    fn fail_a_certificate_outside_the_repository_is_refused_naming_its_entry() {
+        for (cert, absolute) in [
+            ("/etc/passwd", true),
+            ("\\\\server\\share\\c.pem", true),
+            ("C:/certs/c.pem", true),
+            ("../x", false),
+            ("../../../../dev/zero", false),
+            ("certs/../../x.pem", false),
+            ("./../x.pem", false),
+            ("a/b/../../../x.pem", false),
+        ] {
+            let e = RepoConfig::parse(&format!(
+                "certificates: [{{path: 'apps/**', cert: '{cert}'}}]\n"
+            ))
+            .unwrap_err();
+            let expected = if absolute {
+                "an absolute path"
+            } else {
+                "which leaves the repository"
+            };
+            let text = e.to_string();
+            assert!(
+                text.contains(&format!("entry `apps/**` maps to `{cert}`, {expected}")),
+                "{cert}: {text}"
+            );
+            assert_eq!(
+                matches!(e, ConfigError::CertAbsolute { .. }),
+                absolute,
+                "{cert}"
+            );
+        }
+    }
+
+    #[test]
+    fn certificate_paths_that_stay_inside_the_repository_are_kept_as_written() {
+        for cert in [
+            "certs/prod.pem",
+            "./certs/prod.pem",
+            "certs/../prod.pem",
+            "a/b/../../prod.pem",
+            "..prod.pem",
+        ] {
+            let c = RepoConfig::parse(&format!(
+                "certificates: [{{path: 'apps/**', cert: '{cert}'}}]\n"
+            ))
+            .unwrap();
+            assert_eq!(
+                c.mapping_for("apps/db.yaml"),
+                Some(&CertMapping {
+                    glob: "apps/**".into(),
+                    cert: cert.into()
+                })
+            );
+        }
     }
 
     #[test]

@@ -310,10 +310,151 @@ proptest::proptest! {
         "kind: Secret\n", "kind: \"Secret\"", "data:", "stringData:\n", "  a: b\n", "{", "}", "[", "]", "\"", "'", ": ", "---\n", "- ", "items:\n", "kind: List\n",
         "secretGenerator:\n", "literals: [a=b]\n", "users:\n", "user: {token: x}\n", "-----BEGIN RSA PRIVATE KEY-----", "LS0tLS1CRUdJTi", "\r\n", "\u{feff}", "é", "# seal:allow", "${", "{{", "=",
         "encryptedData:\n", "kind: SealedSecret\n", "spec:\n", "\t", "sops:\n", "ENC[",
+        "? ", "}}", "!!str ", "&a ", "*a", "'kind'", "\"data\": ", "kind:\n",
     ]), 0..40)) {
         let text: String = parts.concat();
         let _ = scan_file("x.yaml", text.as_bytes(), &RepoConfig::default());
         let _ = scan_file("x.json", text.as_bytes(), &RepoConfig::default());
         let _ = scan_file("x.txt", text.as_bytes(), &RepoConfig::default());
     }
+}
+
+/// A Secret whose values the parser never saw: explicit `? key` / `: value` entries and
+/// a duplicate key (which the YAML parser refuses).
+const EXPLICIT_KEYS_DUPLICATE: &str = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  ? password\n  : hunter2\n  ? password\n  : hunter2\n";
+
+#[test]
+fn fail_a_secret_with_explicit_keys_and_a_duplicate_key_does_not_pass_unread() {
+    let r = scan("db.yaml", EXPLICIT_KEYS_DUPLICATE);
+    assert_eq!(ids(&r), [("secret-unparsable", String::new())]);
+    let f = &r.findings[0];
+    assert_eq!(f.document, Some(1));
+    assert_eq!(f.line, Some(2), "the line of its `kind`");
+    assert!(f.fix.contains("seal -f db.yaml"), "{}", f.fix);
+    let all = format!("{f:?}");
+    assert!(!all.contains("hunter2"), "{all}");
+}
+
+#[test]
+fn fail_every_spelling_of_kind_secret_in_a_document_that_does_not_parse_is_a_finding() {
+    for text in [
+        // Explicit key for `kind` itself: the line fallback cannot see the kind.
+        "? kind\n: Secret\nmetadata: {name: a}\nmetadata: {name: b}\nstringData:\n  password: hunter2\n",
+        "? \"kind\"\n: 'Secret'\nmetadata: {name: a}\nmetadata: {name: b}\n",
+        // Flow style, on one line and over several.
+        "{kind: Secret, stringData: {password: hunter2}, kind: Secret}\n",
+        "{\n  kind: \"Secret\",\n  stringData: {\n    password: hunter2 },\n  stringData: {}\n}\n",
+        // A tag, and the value on the next line.
+        "kind: !!str Secret\nmetadata: {name: a}\nmetadata: {name: b}\n",
+        "kind:\n  Secret\nmetadata: {name: a}\nmetadata: {name: b}\n",
+        // Block entries the fallback cannot read: a multi-line plain value, an alias.
+        "kind: Secret\nmetadata: {name: a}\nmetadata: {name: b}\nstringData:\n  password:\n    hunter2\n",
+        "kind: Secret\nx: &v {password: hunter2}\nx: 1\nstringData: *v\n",
+        // A List item.
+        "kind: List\nitems:\n- kind: Secret\n  stringData:\n    ? password\n    : hunter2\n- kind: Secret\n  kind: Secret\n",
+    ] {
+        let r = scan("s.yaml", text);
+        assert_eq!(ids(&r), [("secret-unparsable", String::new())], "{text:?}");
+    }
+    // JSON that does not parse.
+    let r = scan(
+        "s.json",
+        "{\"kind\": \"Secret\", \"stringData\": {\"password\": \"hunter2\"}",
+    );
+    assert_eq!(ids(&r), [("secret-unparsable", String::new())]);
+}
+
+#[test]
+fn fail_a_broken_helm_template_hiding_explicit_keys_is_a_finding() {
+    for text in [
+        "{{- if .Values.create }}\nkind: Secret\nstringData:\n  ? password\n  : hunter2\n{{- end }}\n",
+        "{{- if .Values.create }}\nkind: Secret\n? stringData\n: {password: hunter2}\n{{- end }}\n",
+        "{{- if .Values.create }}\nkind: Secret\nstringData:\n  password:\n    hunter2\n{{- end }}\n",
+        "{{- if .Values.create }}\nkind: Secret\nstringData:\n  {{ .Values.key }}: hunter2\n{{- end }}\n",
+        "{{- if .Values.create }}\nkind: Secret\nstringData: {\n  password: hunter2 }\n{{- end }}\n",
+    ] {
+        let r = scan("templates/s.yaml", text);
+        assert_eq!(ids(&r), [("secret-unparsable", String::new())], "{text:?}");
+    }
+}
+
+#[test]
+fn a_template_line_inside_data_does_not_end_the_line_by_line_reading() {
+    let r = scan(
+        "templates/s.yaml",
+        "kind: Secret\nstringData:\n{{- if .Values.x }}\n  password: hunter2\n{{- end }}\n",
+    );
+    assert_eq!(
+        ids(&r),
+        [("secret-plaintext", "stringData.password".to_owned())]
+    );
+}
+
+#[test]
+fn templated_secrets_that_do_not_parse_pass_when_every_value_is_a_template() {
+    for text in [
+        "{{- if .Values.create }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ include \"x.fullname\" . }}\ndata:\n  password: {{ .Values.password | b64enc }}\n  empty: \"\"\n{{- end }}\n",
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  {{- range $key, $value := .Values.secrets }}\n  {{ $key }}: {{ $value | b64enc | quote }}\n  {{- end }}\n",
+        "{{- with .Values.secret }}\nkind: Secret\nstringData:\n{{ toYaml .data | indent 2 }}\n{{- end }}\n",
+        "kind: Secret\nmetadata:\n  name: {{ .Release.Name }}\nstringData: {{ toYaml .Values.data | nindent 2 }}\n",
+    ] {
+        let r = scan("templates/s.yaml", text);
+        assert!(r.findings.is_empty(), "{text:?}: {:?}", ids(&r));
+    }
+}
+
+#[test]
+fn a_sops_secret_that_does_not_parse_passes_when_every_value_is_encrypted() {
+    let sops = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: ENC[AES256_GCM,data:Zm9v,iv:YmFy,tag:YmF6,type:str]\nsops:\n  mac: ENC[AES256_GCM,data:x,iv:y,tag:z,type:str]\n  version: 3.9.0\n  version: 3.9.1\n";
+    let r = scan("s.yaml", sops);
+    assert!(r.findings.is_empty(), "{:?}", ids(&r));
+    // A plain value next to the encrypted ones is still reported.
+    let mixed = sops.replace("  password: ENC", "  user: admin\n  password: ENC");
+    assert_eq!(
+        ids(&scan("s.yaml", &mixed)),
+        [("secret-plaintext", "stringData.user".to_owned())]
+    );
+}
+
+#[test]
+fn a_broken_document_that_is_not_a_secret_stays_quiet() {
+    for text in [
+        "# the Secret is made by the chart\nkind: ConfigMap\ndata:\n  a: [\n",
+        "kind: SealedSecret\nmetadata: {name: a}\nmetadata: {name: b}\n",
+        "kind: ExternalSecret\nspec: {target: {name: x}}\nspec: {}\n",
+        "kind: Deployment\nspec:\n  env:\n  - valueFrom: {secretKeyRef: {name: Secret}}\n  - [\n",
+        "kind: {{ .Values.kind }}\nstringData:\n  a: {{ .Values.a }}\n",
+    ] {
+        let r = scan("x.yaml", text);
+        assert!(r.findings.is_empty(), "{text:?}: {:?}", ids(&r));
+    }
+}
+
+#[test]
+fn a_broken_secret_found_line_by_line_is_reported_once_and_seal_allow_covers_both() {
+    // The fallback reports the plaintext it can read: no second finding for the document.
+    let r = scan(
+        "b.yaml",
+        "kind: Secret\nmetadata: {name: a}\nmetadata: {name: b}\nstringData:\n  password: hunter2\n  ? other\n  : hunter3\n",
+    );
+    assert_eq!(
+        ids(&r),
+        [("secret-plaintext", "stringData.password".to_owned())]
+    );
+    let r = scan(
+        "b.yaml",
+        &format!("# seal:allow\n{EXPLICIT_KEYS_DUPLICATE}"),
+    );
+    assert!(r.findings.is_empty());
+    assert_eq!(r.suppressed, 1);
+}
+
+#[test]
+fn the_unparsable_fingerprint_changes_with_the_document_and_not_with_its_place() {
+    let fp = |t: &str| scan("a.yaml", t).findings[0].fingerprint.clone();
+    let a = fp(EXPLICIT_KEYS_DUPLICATE);
+    let moved = fp(&format!("kind: ConfigMap\n---\n{EXPLICIT_KEYS_DUPLICATE}"));
+    let changed = fp(&EXPLICIT_KEYS_DUPLICATE.replace("hunter2", "hunter3"));
+    assert_eq!(a, moved);
+    assert_ne!(a, changed);
 }

@@ -9,15 +9,11 @@ use serde_json::Value;
 use sealer_core::SealedValue;
 use sealer_core::manifest::{self, Documents};
 
-use crate::advice::{KEY_FIX, secret_fix};
-use crate::chunk::{Chunk, chunk_allows, is_template};
+use crate::advice::{KEY_FIX, secret_fix, unparsable_fix};
+use crate::chunk::{Chunk, chunk_allows, is_sops_enc, is_template};
 use crate::finding::{Raw, RefKind, Reference, Rule, Sink};
+use crate::lines::Reading;
 use crate::{lines, pem};
-
-fn is_sops_enc(value: &str) -> bool {
-    let t = value.trim();
-    t.starts_with("ENC[") && t.ends_with(']')
-}
 
 fn is_boundary(line: &str) -> bool {
     line.strip_prefix("---")
@@ -87,8 +83,7 @@ pub(crate) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
                 first_line: 1,
                 index: 1,
             };
-            lines::fallback(&chunk, sink);
-            lines::raw_keys(text, Some(1), 1, sink);
+            unparsed(&chunk, sink);
             return;
         }
         for (i, doc) in docs.iter().enumerate() {
@@ -109,12 +104,52 @@ pub(crate) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
                     scan_document(doc, &chunk, sink);
                 }
             }
-            None => {
-                lines::fallback(&chunk, sink);
-                lines::raw_keys(chunk.text, Some(chunk.index), chunk.first_line, sink);
-            }
+            None => unparsed(&chunk, sink),
         }
     }
+}
+
+/// A document that does not parse: read line by line ([`lines::fallback`]) and searched
+/// for private keys. When it looks like a Secret and that reading neither reported a
+/// plaintext value nor could vouch for every value, the document itself is the finding:
+/// the gate never passes a Secret it could not read.
+fn unparsed(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
+    let before = sink.report.findings.len() + sink.report.suppressed;
+    let reading = lines::fallback(chunk, sink);
+    let reported = sink.report.findings.len() + sink.report.suppressed > before;
+    let kind_at = lines::secret_kind_at(chunk.text);
+    let unread = match reading {
+        Reading::Read => false,
+        Reading::Unread => true,
+        Reading::NotSecret => kind_at.is_some(),
+    };
+    if !reported && unread {
+        let at = kind_at.unwrap_or(0);
+        let line =
+            chunk.first_line + memchr::memchr_iter(b'\n', &chunk.text.as_bytes()[..at]).count();
+        // The document without its `---` line: the fingerprint follows its content, not
+        // its place in the stream.
+        let body = chunk
+            .text
+            .split_once('\n')
+            .filter(|(first, _)| is_boundary(first.trim_end_matches('\r')))
+            .map_or(chunk.text, |(_, rest)| rest)
+            .trim();
+        sink.push(Raw {
+            rule: Rule::SecretUnparsable,
+            document: Some(chunk.index),
+            yaml_path: String::new(),
+            line: Some(line),
+            value: body.as_bytes(),
+            message: format!(
+                "document {} looks like a Secret but does not parse as YAML/JSON, so its values cannot be checked",
+                chunk.index
+            ),
+            fix: unparsable_fix(sink.file, sink.config, chunk.index == 1),
+            allowed_inline: chunk_allows(chunk.text),
+        });
+    }
+    lines::raw_keys(chunk.text, Some(chunk.index), chunk.first_line, sink);
 }
 
 /// State while walking one parsed document.

@@ -116,6 +116,7 @@ fn planted_values_never_appear_in_findings() {
             "fake-literal-0005",
             "fake-token-0007",
             "fake-pasted-plaintext-0008",
+            "fake-explicit-0009",
             "ZmFrZS10b2tlbi0wMDAy",
         ] {
             assert!(!shown.contains(planted), "{} shows {planted}", p.display());

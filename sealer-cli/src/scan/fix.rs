@@ -10,6 +10,7 @@ use sealer_scan::{Finding, RepoConfig, Rule};
 
 use crate::error::{CliError, CliResult, describe};
 use crate::io;
+use crate::repo_config::mapped_cert_file;
 
 /// `--fix`: seals each file whose findings are plaintext Secrets, in place.
 pub(super) fn fix(findings: &[&Finding], root: Option<&Path>, config: &RepoConfig) {
@@ -33,7 +34,7 @@ pub(super) fn fix(findings: &[&Finding], root: Option<&Path>, config: &RepoConfi
 }
 
 fn fix_file(root: &Path, file: &str, config: &RepoConfig) -> CliResult<String> {
-    let Some(cert_rel) = config.cert_for(file) else {
+    let Some(mapping) = config.mapping_for(file) else {
         return Err(CliError::Input(
             "no certificate is mapped to this path: add `certificates: [{path: GLOB, cert: FILE}]` to .sealer.yaml, or run the `seal` command shown above".into(),
         ));
@@ -46,7 +47,8 @@ fn fix_file(root: &Path, file: &str, config: &RepoConfig) -> CliResult<String> {
             "the file holds objects other than Secrets: move the Secret to a file of its own and seal that".into(),
         ));
     }
-    let pem = io::read_file(&root.join(cert_rel), io::Kind::Certificate)?;
+    let cert_rel = &mapping.cert;
+    let pem = io::read_file(&mapped_cert_file(root, mapping)?, io::Kind::Certificate)?;
     let cert = SealingCert::from_pem(&pem, now())
         .map_err(|e| CliError::Input(format!("{cert_rel}: {}", describe(&e))))?;
     let opts = SealOptions::default();
