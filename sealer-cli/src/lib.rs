@@ -16,6 +16,7 @@ macro_rules! note {
 mod args;
 mod cluster;
 mod error;
+mod interrupt;
 mod io;
 mod keys;
 mod material;
@@ -41,6 +42,7 @@ use material::{load_cert, load_keys, now};
 /// with exit code 2, as clap does), runs the command, prints any error on stderr, and
 /// returns the exit code (0 ok, 1 failed checks, 2 usage or input error, 3 internal).
 pub fn run() -> ExitCode {
+    interrupt::install();
     let cli = Cli::parse();
     io::set_manifest_limit(cli.max_input_size);
     match dispatch(cli) {
