@@ -106,7 +106,7 @@ pub enum Error {
     InvalidYaml {
         /// Where the parser stopped, when it says.
         at: Option<Location>,
-        /// The parser's words, cut before any quoted input.
+        /// A sentence about the structure (`manifest::yaml_reason`), never input text.
         reason: String,
     },
     /// A mapping of the input (YAML or JSON) holds the same key twice. The key is not
