@@ -230,7 +230,31 @@ fn fail_bad_inputs_get_one_clear_line_and_exit_2() {
         })
         .collect();
     let foreign_key = fx().path("key2.pem").display().to_string();
+    // A name or namespace is shown before it is checked: escaped, and a long one cut.
+    let configmap_long_ns = format!(
+        "seal: stdin: {}…/a\\nseal: ok is a ConfigMap, not a Secret: seal only takes Secret manifests\n",
+        "n".repeat(80)
+    );
+    let kind_dir = tempfile::tempdir().unwrap();
+    let not_sealed_kind = kind_dir.path().join("odd-kind.yaml");
+    std::fs::write(&not_sealed_kind, "kind: \"hunter2\\n\"\nmetadata: {name: c}\n").unwrap();
+    let not_sealed_kind = not_sealed_kind.display().to_string();
+    let odd_kind_target = format!(
+        "seal: {not_sealed_kind}: c is an object of another kind, not a SealedSecret\n"
+    );
+    let sealed_odd_name = sealed_ok.replacen("\n  name: db\n", "\n  name: \"db\\nseal: ok\"\n", 1);
+    assert_ne!(sealed_odd_name, sealed_ok);
     let cases: Vec<(Vec<&str>, String, &str)> = vec![
+        (
+            vec!["--cert", &cert, "-n", "other"],
+            "kind: Secret\nmetadata: {name: a, namespace: \"x\\nseal: ok\"}\nstringData: {password: hunter2}\n".into(),
+            "seal: stdin: Secret a says namespace `x\\nseal: ok` but -n says `other`: drop -n or make them agree\n",
+        ),
+        (
+            vec!["unseal", "--key", &key, "-n", "other"],
+            sealed_odd_name,
+            "seal: stdin: SealedSecret name `db\\nseal: ok` is not valid: names are lowercase letters, digits, `-` and `.`, each dot-separated part starting and ending with a letter or digit, at most 253 characters\n",
+        ),
         (
             vec!["--cert", &cert],
             "kind: Secret\nstringData: {password: \"hunter2\n".into(),
@@ -241,6 +265,36 @@ fn fail_bad_inputs_get_one_clear_line_and_exit_2() {
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {password: hunter2}\n"
                 .into(),
             "seal: stdin: c is a ConfigMap, not a Secret: seal only takes Secret manifests\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            "apiVersion: v1\nkind: \"hunter2\\nseal: all is well\"\nmetadata: {name: c}\n".into(),
+            "seal: stdin: c is an object of another kind, not a Secret: seal only takes Secret manifests\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            format!("kind: A{}\nmetadata: {{name: c}}\n", "b".repeat(63)),
+            "seal: stdin: c is an object of another kind, not a Secret: seal only takes Secret manifests\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            format!("kind: ConfigMap\nmetadata: {{name: \"a\\nseal: ok\", namespace: {}}}\n", "n".repeat(300)),
+            &configmap_long_ns,
+        ),
+        (
+            vec!["unseal", "--key", &key],
+            "kind: ConfigMap\nmetadata: {name: c}\n".into(),
+            "seal: stdin: c is a ConfigMap, not a SealedSecret\n",
+        ),
+        (
+            vec!["unseal", "--key", &key],
+            "kind: \"hunter2 \\u001b[2J\"\nmetadata: {name: c}\n".into(),
+            "seal: stdin: c is an object of another kind, not a SealedSecret\n",
+        ),
+        (
+            vec!["merge-into", &not_sealed_kind, "--cert", &cert],
+            SECRET.into(),
+            &odd_kind_target,
         ),
         (
             vec!["--cert", &cert],
@@ -478,6 +532,22 @@ fn fail_validate_fails_wherever_unseal_fails() {
             }),
             "a/b: Secret key `a/b` is not valid",
         ),
+        (
+            // A key is shown escaped before it is checked: one line, no forged report.
+            broken("forged-key", &|v| {
+                let data = v["spec"]["encryptedData"].as_object_mut().unwrap();
+                let value = data.remove("password").unwrap();
+                data.insert("a\nok    prod/db: fine".into(), value);
+            }),
+            "a\\nok    prod/db: fine: Secret key `a\\nok    prod/db: fine` is not valid",
+        ),
+        (
+            broken("forged-key-not-a-string", &|v| {
+                let data = v["spec"]["encryptedData"].as_object_mut().unwrap();
+                data.insert("b\nok    prod/db: fine".into(), serde_json::json!(1));
+            }),
+            "b\\nok    prod/db: fine: Secret key `b\\nok    prod/db: fine` is not valid",
+        ),
     ];
     let key = fx().key();
     let mut stream = vec![good.to_string()];
@@ -513,7 +583,7 @@ fn fail_validate_fails_wherever_unseal_fails() {
     );
     assert_eq!(
         report.lines().filter(|l| l.starts_with("FAIL  ")).count(),
-        4
+        6
     );
     assert!(
         !report.contains("hunter2") && !report.contains("YWRtaW4"),
@@ -521,7 +591,7 @@ fn fail_validate_fails_wherever_unseal_fails() {
     );
     assert_eq!(
         stderr(&all),
-        "seal: 4 SealedSecret(s) cannot be unsealed with the given keys\n"
+        "seal: 6 SealedSecret(s) cannot be unsealed with the given keys\n"
     );
 }
 

@@ -229,9 +229,9 @@ fn sealed_docs<'a>(docs: &'a Documents, source: &str) -> CliResult<Vec<&'a Value
                 Ok(d)
             } else {
                 Err(CliError::Input(format!(
-                    "{source}: {} is a {}, not a SealedSecret",
+                    "{source}: {} is {}, not a SealedSecret",
                     manifest::display_name(d),
-                    manifest::kind(d).unwrap_or("object without kind")
+                    manifest::shown_kind(d)
                 )))
             }
         })

@@ -11,7 +11,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use zeroize::Zeroize;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, ShownKind};
+use crate::validity;
 
 /// API version of SealedSecret objects.
 pub const SEALED_SECRET_API_VERSION: &str = "bitnami.com/v1alpha1";
@@ -407,6 +408,11 @@ pub fn kind(doc: &Value) -> Option<&str> {
     doc.get("kind").and_then(Value::as_str)
 }
 
+/// The object's `kind` as a message may show it.
+pub fn shown_kind(doc: &Value) -> ShownKind {
+    ShownKind::of(kind(doc))
+}
+
 /// A string field of `metadata`, if present and non-empty.
 pub fn meta_str<'a>(doc: &'a Value, field: &str) -> Option<&'a str> {
     doc.get("metadata")
@@ -423,9 +429,25 @@ pub fn annotation<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
         .and_then(Value::as_str)
 }
 
-/// `namespace/name` (or just the name) for messages.
+/// `namespace/name` (or just the name) for messages. It is shown before the name is
+/// checked (to say what is wrong with the object), so a name or namespace Kubernetes
+/// would refuse is escaped and cut ([`crate::validity`]): one line, however long.
 pub fn display_name(doc: &Value) -> String {
-    match (meta_str(doc, "namespace"), meta_str(doc, "name")) {
+    let name = meta_str(doc, "name").map(|n| {
+        if validity::is_valid_name(n) {
+            n.to_owned()
+        } else {
+            validity::shown(n)
+        }
+    });
+    let namespace = meta_str(doc, "namespace").map(|ns| {
+        if validity::is_valid_namespace(ns) {
+            ns.to_owned()
+        } else {
+            validity::shown(ns)
+        }
+    });
+    match (namespace, name) {
         (Some(ns), Some(n)) => format!("{ns}/{n}"),
         (None, Some(n)) => n.to_owned(),
         (Some(ns), None) => format!("{ns}/<no name>"),
