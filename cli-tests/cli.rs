@@ -699,3 +699,80 @@ fn fail_reencrypt_dir_counts_unreadable_files_and_folders_and_goes_on() {
     );
     assert_eq!(moved.status.code(), Some(0), "{}", stdout(&moved));
 }
+
+/// A certificate whose validity starts later (this machine's clock is behind, or the
+/// controller's runs ahead) still seals everywhere a certificate is taken, with one
+/// warning line on stderr and exit 0.
+#[test]
+fn a_certificate_not_valid_yet_seals_with_one_warning_line() {
+    // 2033-05-18T03:33:20Z
+    let future = sealer_core::keys::generate_key(2048, 365, 2_000_000_000).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("future.pem");
+    std::fs::write(&cert, &future.cert_pem).unwrap();
+    let cert = cert.display().to_string();
+    let key = dir.path().join("future-key.pem");
+    std::fs::write(&key, &future.key_pem).unwrap();
+    let key = key.display().to_string();
+    let warning = "warning: the certificate is not valid before 2033-05-18T03:33:20Z: sealed with it all the same (check the clock of this machine and of the controller)\n";
+    let merged = dir.path().join("merged.yaml");
+    std::fs::write(&merged, sealed(SECRET)).unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("s.yaml"), sealed(SECRET)).unwrap();
+    std::fs::write(
+        dir.path().join(".sealer.yaml"),
+        "certificates: [{path: mapped.yaml, cert: future.pem}]\n",
+    )
+    .unwrap();
+    let mapped = dir.path().join("mapped.yaml");
+    std::fs::write(&mapped, SECRET).unwrap();
+    let update = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: changed}\n";
+    let (merged, tree, mapped) = (
+        merged.display().to_string(),
+        tree.display().to_string(),
+        mapped.display().to_string(),
+    );
+    let old_key = fx().key();
+    let sealed_secret = sealed(SECRET);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--cert", &cert], SECRET),
+        (vec!["-f", &mapped], ""),
+        (
+            vec!["raw", "--cert", &cert, "--scope", "cluster-wide"],
+            "hunter2",
+        ),
+        (vec!["merge-into", &merged, "--cert", &cert], update),
+        (
+            vec!["reencrypt", "--key", &old_key, "--cert", &cert],
+            &sealed_secret,
+        ),
+        (
+            vec!["reencrypt", "--dir", &tree, "--key", &old_key, "--cert", &cert],
+            "",
+        ),
+    ];
+    for (args, input) in cases {
+        let out = seal(&args, input);
+        assert_eq!(stderr(&out), warning, "{args:?}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        // What was sealed opens with the certificate's key (and merge-into kept the old
+        // values, sealed with the old one).
+        let sealed_out = match args[0] {
+            "merge-into" => std::fs::read_to_string(&merged).unwrap(),
+            "raw" => continue,
+            "reencrypt" if args[1] == "--dir" => {
+                std::fs::read_to_string(Path::new(&tree).join("s.yaml")).unwrap()
+            }
+            _ => stdout(&out),
+        };
+        let keys: &[&str] = if args[0] == "merge-into" {
+            &["unseal", "--key", &key, "--key", &old_key]
+        } else {
+            &["unseal", "--key", &key]
+        };
+        let opened = seal(keys, &sealed_out);
+        assert!(opened.status.success(), "{args:?}: {}", stderr(&opened));
+        assert!(stdout(&opened).contains("name: db"), "{args:?}");
+    }
+}

@@ -117,7 +117,10 @@ fn cmd_seal(a: &args::SealArgs) -> CliResult {
     // --cert / SEALER_CERT, else the certificate .sealer.yaml maps to the input's path.
     let cert = match repo_config::mapped_cert(a.cert.cert.as_deref(), a.io.file.as_deref(), now())?
     {
-        Some(cert) => cert,
+        Some(cert) => {
+            material::warn_if_not_valid_yet(&cert);
+            cert
+        }
         None => load_cert(&a.cert)?,
     };
     let opts = SealOptions {
