@@ -237,11 +237,14 @@ fn fail_bad_inputs_get_one_clear_line_and_exit_2() {
     );
     let kind_dir = tempfile::tempdir().unwrap();
     let not_sealed_kind = kind_dir.path().join("odd-kind.yaml");
-    std::fs::write(&not_sealed_kind, "kind: \"hunter2\\n\"\nmetadata: {name: c}\n").unwrap();
+    std::fs::write(
+        &not_sealed_kind,
+        "kind: \"hunter2\\n\"\nmetadata: {name: c}\n",
+    )
+    .unwrap();
     let not_sealed_kind = not_sealed_kind.display().to_string();
-    let odd_kind_target = format!(
-        "seal: {not_sealed_kind}: c is an object of another kind, not a SealedSecret\n"
-    );
+    let odd_kind_target =
+        format!("seal: {not_sealed_kind}: c is an object of another kind, not a SealedSecret\n");
     let sealed_odd_name = sealed_ok.replacen("\n  name: db\n", "\n  name: \"db\\nseal: ok\"\n", 1);
     assert_ne!(sealed_odd_name, sealed_ok);
     let cases: Vec<(Vec<&str>, String, &str)> = vec![
@@ -727,7 +730,8 @@ fn a_certificate_not_valid_yet_seals_with_one_warning_line() {
     .unwrap();
     let mapped = dir.path().join("mapped.yaml");
     std::fs::write(&mapped, SECRET).unwrap();
-    let update = "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: changed}\n";
+    let update =
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: changed}\n";
     let (merged, tree, mapped) = (
         merged.display().to_string(),
         tree.display().to_string(),
@@ -748,7 +752,15 @@ fn a_certificate_not_valid_yet_seals_with_one_warning_line() {
             &sealed_secret,
         ),
         (
-            vec!["reencrypt", "--dir", &tree, "--key", &old_key, "--cert", &cert],
+            vec![
+                "reencrypt",
+                "--dir",
+                &tree,
+                "--key",
+                &old_key,
+                "--cert",
+                &cert,
+            ],
             "",
         ),
     ];

@@ -117,8 +117,7 @@ fn catch_writing(args: &[&str], out_dir: &Path, signal: Signal) -> Option<Caught
 }
 
 #[test]
-fn a_signal_while_unseal_writes_removes_the_plaintext_temp_file_and_exits_128_plus_its_number()
-{
+fn a_signal_while_unseal_writes_removes_the_plaintext_temp_file_and_exits_128_plus_its_number() {
     let dir = tempfile::tempdir().unwrap();
     let sealed = big_sealed(dir.path(), 16, 512 << 10);
     let sealed = sealed.to_str().unwrap();

@@ -37,8 +37,7 @@ pub fn install() {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
-        else {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return;
         };
         let _ = std::thread::Builder::new()
@@ -65,9 +64,7 @@ impl TempFile {
     /// Creates a temp file in `dir`.
     pub fn new_in(dir: &Path) -> std::io::Result<Self> {
         let mut live = live();
-        let file = tempfile::Builder::new()
-            .prefix(".seal-")
-            .tempfile_in(dir)?;
+        let file = tempfile::Builder::new().prefix(".seal-").tempfile_in(dir)?;
         live.insert(file.path().to_path_buf());
         Ok(Self { file: Some(file) })
     }

@@ -353,9 +353,7 @@ fn external_reason(source: &serde_saphyr::localizer::ExternalMessageSource) -> S
             format!("unclosed bracket '{open}'")
         }
         K::UndeclaredTagHandle => "a tag uses a handle that no %TAG directive declares".into(),
-        K::UnknownAnchor => {
-            "an alias (*name) refers to no anchor (&name) defined before it".into()
-        }
+        K::UnknownAnchor => "an alias (*name) refers to no anchor (&name) defined before it".into(),
         K::InputIo { .. } | K::InputDecoding { .. } => "the input could not be read".into(),
         kind => {
             // A kind without data shows in `Debug` as its bare name; one with data (a
@@ -563,26 +561,72 @@ mod tests {
         );
         let aliases = format!("a: &a hunter2\nb: [{}]\n", ["*a"; 200].join(","));
         let cases = [
-            (deep.as_str(), "line 1 column 73: nested more than 64 levels deep"),
-            (&bomb, "line 6 column 26: aliases expand too much (a limit against alias bombs)"),
-            (&aliases, "line 3 column 1: aliases expand too much (a limit against alias bombs)"),
-            ("a: *hunter2\n", "line 1 column 4: an alias (*name) refers to no anchor (&name) defined before it"),
-            ("a: !x!hunter2 z\n", "line 1 column 4: a tag uses a handle that no %TAG directive declares"),
-            ("~: hunter2\n", "line 1 column 1: a mapping key is null (~ or nothing): keys are text"),
-            ("a: @hunter2\n", "line 1 column 4: a character that cannot start a value here (|, >, %, @ or `): quote the value"),
-            ("a: \"hunter2\u{7}\"\n", "line 1 column 12: a control character: write it as an escape in a double-quoted value"),
-            ("a: [hunter2}\n", "line 1 column 4: mismatched bracket '[' closed by '}'"),
+            (
+                deep.as_str(),
+                "line 1 column 73: nested more than 64 levels deep",
+            ),
+            (
+                &bomb,
+                "line 6 column 26: aliases expand too much (a limit against alias bombs)",
+            ),
+            (
+                &aliases,
+                "line 3 column 1: aliases expand too much (a limit against alias bombs)",
+            ),
+            (
+                "a: *hunter2\n",
+                "line 1 column 4: an alias (*name) refers to no anchor (&name) defined before it",
+            ),
+            (
+                "a: !x!hunter2 z\n",
+                "line 1 column 4: a tag uses a handle that no %TAG directive declares",
+            ),
+            (
+                "~: hunter2\n",
+                "line 1 column 1: a mapping key is null (~ or nothing): keys are text",
+            ),
+            (
+                "a: @hunter2\n",
+                "line 1 column 4: a character that cannot start a value here (|, >, %, @ or `): quote the value",
+            ),
+            (
+                "a: \"hunter2\u{7}\"\n",
+                "line 1 column 12: a control character: write it as an escape in a double-quoted value",
+            ),
+            (
+                "a: [hunter2}\n",
+                "line 1 column 4: mismatched bracket '[' closed by '}'",
+            ),
             ("a: [hunter2\n", "line 1 column 4: unclosed bracket '['"),
             ("a: \"hunter2\n", "line 1 column 4: unclosed quote"),
-            ("hunter2: .nan\n", "line 1 column 10: a number that is infinite or not a number (.nan, .inf, 1e999): quote it if it is text"),
-            ("a: !!binary hunter2\n", "line 1 column 13: a !!binary value is not valid base64"),
-            ("a: &a {x: 1}\nb: {<<: hunter2}\n", "line 2 column 9: a merge key (<<) must refer to a mapping or a list of mappings"),
-            ("a: \"\\q hunter2\"\n", "line 1 column 4: while parsing a quoted scalar, found unknown escape character"),
-            ("a:\n  b: hunter2\n d: e\n", "line 3 column 2: while parsing a block mapping, did not find expected key"),
+            (
+                "hunter2: .nan\n",
+                "line 1 column 10: a number that is infinite or not a number (.nan, .inf, 1e999): quote it if it is text",
+            ),
+            (
+                "a: !!binary hunter2\n",
+                "line 1 column 13: a !!binary value is not valid base64",
+            ),
+            (
+                "a: &a {x: 1}\nb: {<<: hunter2}\n",
+                "line 2 column 9: a merge key (<<) must refer to a mapping or a list of mappings",
+            ),
+            (
+                "a: \"\\q hunter2\"\n",
+                "line 1 column 4: while parsing a quoted scalar, found unknown escape character",
+            ),
+            (
+                "a:\n  b: hunter2\n d: e\n",
+                "line 3 column 2: while parsing a block mapping, did not find expected key",
+            ),
         ];
         for (text, reason) in cases {
             let err = parse_documents(text).unwrap_err().to_string();
-            assert_eq!(err, format!("cannot parse input: invalid YAML at {reason}"), "{text:?}");
+            assert_eq!(
+                err,
+                format!("cannot parse input: invalid YAML at {reason}"),
+                "{text:?}"
+            );
             assert!(!err.contains("hunter2"), "{err}");
         }
         // Every cut of a manifest full of YAML forms fails, if at all, without any of it.

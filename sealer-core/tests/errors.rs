@@ -296,11 +296,7 @@ fn a_kind_is_shown_only_when_it_reads_as_a_kubernetes_kind() {
         "Config-Map",
         &format!("K{}", "k".repeat(63)),
     ] {
-        assert_eq!(
-            shown(Some(other)),
-            "an object of another kind",
-            "{other:?}"
-        );
+        assert_eq!(shown(Some(other)), "an object of another kind", "{other:?}");
     }
     assert_eq!(shown(None), "an object without kind");
 }
