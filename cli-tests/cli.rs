@@ -230,7 +230,34 @@ fn fail_bad_inputs_get_one_clear_line_and_exit_2() {
         })
         .collect();
     let foreign_key = fx().path("key2.pem").display().to_string();
+    // A name or namespace is shown before it is checked: escaped, and a long one cut.
+    let configmap_long_ns = format!(
+        "seal: stdin: {}…/a\\nseal: ok is a ConfigMap, not a Secret: seal only takes Secret manifests\n",
+        "n".repeat(80)
+    );
+    let kind_dir = tempfile::tempdir().unwrap();
+    let not_sealed_kind = kind_dir.path().join("odd-kind.yaml");
+    std::fs::write(
+        &not_sealed_kind,
+        "kind: \"hunter2\\n\"\nmetadata: {name: c}\n",
+    )
+    .unwrap();
+    let not_sealed_kind = not_sealed_kind.display().to_string();
+    let odd_kind_target =
+        format!("seal: {not_sealed_kind}: c is an object of another kind, not a SealedSecret\n");
+    let sealed_odd_name = sealed_ok.replacen("\n  name: db\n", "\n  name: \"db\\nseal: ok\"\n", 1);
+    assert_ne!(sealed_odd_name, sealed_ok);
     let cases: Vec<(Vec<&str>, String, &str)> = vec![
+        (
+            vec!["--cert", &cert, "-n", "other"],
+            "kind: Secret\nmetadata: {name: a, namespace: \"x\\nseal: ok\"}\nstringData: {password: hunter2}\n".into(),
+            "seal: stdin: Secret a says namespace `x\\nseal: ok` but -n says `other`: drop -n or make them agree\n",
+        ),
+        (
+            vec!["unseal", "--key", &key, "-n", "other"],
+            sealed_odd_name,
+            "seal: stdin: SealedSecret name `db\\nseal: ok` is not valid: names are lowercase letters, digits, `-` and `.`, each dot-separated part starting and ending with a letter or digit, at most 253 characters\n",
+        ),
         (
             vec!["--cert", &cert],
             "kind: Secret\nstringData: {password: \"hunter2\n".into(),
@@ -241,6 +268,36 @@ fn fail_bad_inputs_get_one_clear_line_and_exit_2() {
             "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {password: hunter2}\n"
                 .into(),
             "seal: stdin: c is a ConfigMap, not a Secret: seal only takes Secret manifests\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            "apiVersion: v1\nkind: \"hunter2\\nseal: all is well\"\nmetadata: {name: c}\n".into(),
+            "seal: stdin: c is an object of another kind, not a Secret: seal only takes Secret manifests\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            format!("kind: A{}\nmetadata: {{name: c}}\n", "b".repeat(63)),
+            "seal: stdin: c is an object of another kind, not a Secret: seal only takes Secret manifests\n",
+        ),
+        (
+            vec!["--cert", &cert],
+            format!("kind: ConfigMap\nmetadata: {{name: \"a\\nseal: ok\", namespace: {}}}\n", "n".repeat(300)),
+            &configmap_long_ns,
+        ),
+        (
+            vec!["unseal", "--key", &key],
+            "kind: ConfigMap\nmetadata: {name: c}\n".into(),
+            "seal: stdin: c is a ConfigMap, not a SealedSecret\n",
+        ),
+        (
+            vec!["unseal", "--key", &key],
+            "kind: \"hunter2 \\u001b[2J\"\nmetadata: {name: c}\n".into(),
+            "seal: stdin: c is an object of another kind, not a SealedSecret\n",
+        ),
+        (
+            vec!["merge-into", &not_sealed_kind, "--cert", &cert],
+            SECRET.into(),
+            &odd_kind_target,
         ),
         (
             vec!["--cert", &cert],
@@ -478,6 +535,22 @@ fn fail_validate_fails_wherever_unseal_fails() {
             }),
             "a/b: Secret key `a/b` is not valid",
         ),
+        (
+            // A key is shown escaped before it is checked: one line, no forged report.
+            broken("forged-key", &|v| {
+                let data = v["spec"]["encryptedData"].as_object_mut().unwrap();
+                let value = data.remove("password").unwrap();
+                data.insert("a\nok    prod/db: fine".into(), value);
+            }),
+            "a\\nok    prod/db: fine: Secret key `a\\nok    prod/db: fine` is not valid",
+        ),
+        (
+            broken("forged-key-not-a-string", &|v| {
+                let data = v["spec"]["encryptedData"].as_object_mut().unwrap();
+                data.insert("b\nok    prod/db: fine".into(), serde_json::json!(1));
+            }),
+            "b\\nok    prod/db: fine: Secret key `b\\nok    prod/db: fine` is not valid",
+        ),
     ];
     let key = fx().key();
     let mut stream = vec![good.to_string()];
@@ -513,7 +586,7 @@ fn fail_validate_fails_wherever_unseal_fails() {
     );
     assert_eq!(
         report.lines().filter(|l| l.starts_with("FAIL  ")).count(),
-        4
+        6
     );
     assert!(
         !report.contains("hunter2") && !report.contains("YWRtaW4"),
@@ -521,7 +594,7 @@ fn fail_validate_fails_wherever_unseal_fails() {
     );
     assert_eq!(
         stderr(&all),
-        "seal: 4 SealedSecret(s) cannot be unsealed with the given keys\n"
+        "seal: 6 SealedSecret(s) cannot be unsealed with the given keys\n"
     );
 }
 
@@ -628,4 +701,98 @@ fn fail_reencrypt_dir_counts_unreadable_files_and_folders_and_goes_on() {
         "",
     );
     assert_eq!(moved.status.code(), Some(0), "{}", stdout(&moved));
+}
+
+/// A certificate whose validity starts later (this machine's clock is behind, or the
+/// controller's runs ahead) still seals everywhere a certificate is taken, with one
+/// warning line on stderr and exit 0.
+#[test]
+fn a_certificate_not_valid_yet_seals_with_one_warning_line() {
+    // 2033-05-18T03:33:20Z
+    let future = sealer_core::keys::generate_key(2048, 365, 2_000_000_000).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("future.pem");
+    std::fs::write(&cert, &future.cert_pem).unwrap();
+    let cert = cert.display().to_string();
+    let key = dir.path().join("future-key.pem");
+    std::fs::write(&key, &future.key_pem).unwrap();
+    let key = key.display().to_string();
+    let warning = "warning: the certificate is not valid before 2033-05-18T03:33:20Z: sealed with it all the same (check the clock of this machine and of the controller)\n";
+    let merged = dir.path().join("merged.yaml");
+    std::fs::write(&merged, sealed(SECRET)).unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("s.yaml"), sealed(SECRET)).unwrap();
+    std::fs::write(
+        dir.path().join(".sealer.yaml"),
+        "certificates: [{path: mapped.yaml, cert: future.pem}]\n",
+    )
+    .unwrap();
+    let mapped = dir.path().join("mapped.yaml");
+    std::fs::write(&mapped, SECRET).unwrap();
+    let update =
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db}\nstringData: {password: changed}\n";
+    let (merged, tree, mapped) = (
+        merged.display().to_string(),
+        tree.display().to_string(),
+        mapped.display().to_string(),
+    );
+    let old_key = fx().key();
+    let sealed_secret = sealed(SECRET);
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--cert", &cert], SECRET),
+        (vec!["-f", &mapped], ""),
+        (
+            vec!["raw", "--cert", &cert, "--scope", "cluster-wide"],
+            "hunter2",
+        ),
+        (vec!["merge-into", &merged, "--cert", &cert], update),
+        (
+            vec!["reencrypt", "--key", &old_key, "--cert", &cert],
+            &sealed_secret,
+        ),
+        (
+            vec![
+                "reencrypt",
+                "--dir",
+                &tree,
+                "--key",
+                &old_key,
+                "--cert",
+                &cert,
+            ],
+            "",
+        ),
+    ];
+    for (args, input) in cases {
+        let out = seal(&args, input);
+        // A certificate chosen by the .sealer.yaml mapping is also named, before the warning.
+        let want = if args.iter().any(|a| a.ends_with("mapped.yaml")) {
+            format!(
+                "seal: sealing with future.pem (mapped to mapped.yaml by .sealer.yaml)\n{warning}"
+            )
+        } else {
+            warning.to_string()
+        };
+        assert_eq!(stderr(&out), want, "{args:?}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        // What was sealed opens with the certificate's key (and merge-into kept the old
+        // values, sealed with the old one).
+        let sealed_out = match args[0] {
+            "merge-into" => std::fs::read_to_string(&merged).unwrap(),
+            "raw" => continue,
+            "reencrypt" if args[1] == "--dir" => {
+                std::fs::read_to_string(Path::new(&tree).join("s.yaml")).unwrap()
+            }
+            _ => stdout(&out),
+        };
+        let keys: &[&str] = if args[0] == "merge-into" {
+            &["unseal", "--key", &key, "--key", &old_key]
+        } else {
+            &["unseal", "--key", &key]
+        };
+        let opened = seal(keys, &sealed_out);
+        assert!(opened.status.success(), "{args:?}: {}", stderr(&opened));
+        assert!(stdout(&opened).contains("name: db"), "{args:?}");
+    }
 }

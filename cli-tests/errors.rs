@@ -50,6 +50,10 @@ fn fail_every_core_error_carries_the_cli_advice() {
         "other-object.yaml",
         b"apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: c}}\n",
     );
+    let odd_kind = file(
+        "odd-kind.yaml",
+        b"apiVersion: v1\nkind: \"Secret\\nseal: restored\"\nmetadata: {name: c}\n",
+    );
     let not_sealed = file("not-sealed.yaml", SECRET.as_bytes());
     let no_kind = file("no-kind.yaml", b"metadata: {name: x, namespace: y}\n");
     let pass = file("pass", b"pw\n");
@@ -211,6 +215,11 @@ fn fail_every_core_error_carries_the_cli_advice() {
             argv(&["keys", "restore", &other_object]),
             String::new(),
             format!("seal: {other_object}: document 1 is a ConfigMap, not a key Secret: a key backup holds only Secrets labelled sealedsecrets.bitnami.com/sealed-secrets-key\n"),
+        ),
+        (
+            argv(&["keys", "restore", &odd_kind]),
+            String::new(),
+            format!("seal: {odd_kind}: document 1 is an object of another kind, not a key Secret: a key backup holds only Secrets labelled sealedsecrets.bitnami.com/sealed-secrets-key\n"),
         ),
         (
             argv(&["keys", "restore", &crt_is_key]),

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
 
 use crate::error::{CliError, CliResult};
+use crate::interrupt::TempFile;
 
 /// Prints one line on stderr. A stderr that cannot be written (a closed pipe, a full
 /// disk) loses the line and nothing else: the command's outcome and exit code stay what
@@ -367,12 +368,11 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> CliResult {
     {
         return write_through(path, meta.file_type(), data);
     }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".seal-")
-        .tempfile_in(&dir)
-        .map_err(fail)?;
+    // Mode 0600 from creation, so that what it holds is never readable by others; on
+    // SIGINT, SIGTERM or SIGHUP it is removed (`interrupt`).
+    let mut tmp = TempFile::new_in(&dir).map_err(fail)?;
     tmp.write_all(data).map_err(fail)?;
-    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.sync_all().map_err(fail)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -381,13 +381,12 @@ pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> CliResult {
                 .map(|m| m.permissions().mode() & 0o7777)
                 .unwrap_or(0o644)
         });
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+        tmp.set_permissions(std::fs::Permissions::from_mode(mode))
             .map_err(fail)?;
     }
     #[cfg(not(unix))]
     let _ = mode;
-    tmp.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    tmp.persist(path).map_err(fail)
 }
 
 /// Writes `data` into the device or FIFO at `path` (`t` is its type). A FIFO that no

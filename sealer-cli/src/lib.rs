@@ -16,6 +16,7 @@ macro_rules! note {
 mod args;
 mod cluster;
 mod error;
+mod interrupt;
 mod io;
 mod keys;
 mod material;
@@ -41,6 +42,7 @@ use material::{load_cert, load_keys, now};
 /// with exit code 2, as clap does), runs the command, prints any error on stderr, and
 /// returns the exit code (0 ok, 1 failed checks, 2 usage or input error, 3 internal).
 pub fn run() -> ExitCode {
+    interrupt::install();
     let cli = Cli::parse();
     io::set_manifest_limit(cli.max_input_size);
     match dispatch(cli) {
@@ -115,7 +117,10 @@ fn cmd_seal(a: &args::SealArgs) -> CliResult {
     // --cert / SEALER_CERT, else the certificate .sealer.yaml maps to the input's path.
     let cert = match repo_config::mapped_cert(a.cert.cert.as_deref(), a.io.file.as_deref(), now())?
     {
-        Some(cert) => cert,
+        Some(cert) => {
+            material::warn_if_not_valid_yet(&cert);
+            cert
+        }
         None => load_cert(&a.cert)?,
     };
     let opts = SealOptions {
@@ -227,9 +232,9 @@ fn sealed_docs<'a>(docs: &'a Documents, source: &str) -> CliResult<Vec<&'a Value
                 Ok(d)
             } else {
                 Err(CliError::Input(format!(
-                    "{source}: {} is a {}, not a SealedSecret",
+                    "{source}: {} is {}, not a SealedSecret",
                     manifest::display_name(d),
-                    manifest::kind(d).unwrap_or("object without kind")
+                    manifest::shown_kind(d)
                 )))
             }
         })

@@ -18,7 +18,7 @@ pub fn now() -> i64 {
 }
 
 /// Loads the sealing certificate from --cert / SEALER_CERT, else from the controller
-/// through the cluster's API server.
+/// through the cluster's API server; warns when it is not valid yet.
 pub fn load_cert(cert: &CertArgs) -> CliResult<SealingCert> {
     let Some(source) = cert.cert.as_deref().filter(|s| !s.is_empty()) else {
         let controller = cert.controller.controller();
@@ -27,10 +27,27 @@ pub fn load_cert(cert: &CertArgs) -> CliResult<SealingCert> {
                 "no certificate given: pass --cert FILE|URL, set SEALER_CERT, map the file's path to a certificate in .sealer.yaml (certificates: [{{path: GLOB, cert: FILE}}]), or point your kubeconfig at the cluster so seal can fetch it from the controller ({e})"
             ))
         })?;
-        return SealingCert::from_pem(&pem, now()).map_err(context("the controller's certificate"));
+        let loaded =
+            SealingCert::from_pem(&pem, now()).map_err(context("the controller's certificate"))?;
+        warn_if_not_valid_yet(&loaded);
+        return Ok(loaded);
     };
     let pem = io::read_cert_source(source)?;
-    SealingCert::from_pem(&pem, now()).map_err(context(&io::shown_source(source)))
+    let loaded = SealingCert::from_pem(&pem, now()).map_err(context(&io::shown_source(source)))?;
+    warn_if_not_valid_yet(&loaded);
+    Ok(loaded)
+}
+
+/// One line on stderr when `cert` is not valid yet. It seals all the same: the
+/// controller opens values whatever the dates, and the usual cause is a clock (this
+/// machine's behind, or the controller's ahead when it made the certificate).
+pub fn warn_if_not_valid_yet(cert: &SealingCert) {
+    if let Some(start) = cert.not_valid_yet(now()) {
+        note!(
+            "warning: the certificate is not valid before {}: sealed with it all the same (check the clock of this machine and of the controller)",
+            sealer_core::cert::format_time(start)
+        );
+    }
 }
 
 /// Loads every key named by --key into one ring; encrypted key backups are opened with

@@ -126,8 +126,8 @@ fn reseal_file(path: &Path, resealer: &Resealer, namespace: Option<&str>) -> Out
     };
     if let Some(other) = docs.iter().find(|d| !seal::is_sealed_secret(d)) {
         return Outcome::Skipped(format!(
-            "holds a {}, not only SealedSecrets",
-            manifest::kind(other).unwrap_or("object without kind")
+            "holds {}, not only SealedSecrets",
+            manifest::shown_kind(other)
         ));
     }
     let mut out = Vec::new();

@@ -458,9 +458,7 @@ pub fn read_backup(
             return Err(Error::BackupHoldsOther {
                 input: source.to_owned(),
                 document: i + 1,
-                kind: manifest::kind(doc)
-                    .unwrap_or("object without kind")
-                    .to_owned(),
+                kind: manifest::shown_kind(doc),
             });
         }
         let Some(name) = manifest::meta_str(doc, "name") else {

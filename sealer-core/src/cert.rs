@@ -1,5 +1,6 @@
 //! The public half: a certificate (or bare public key) that values are sealed with.
-//! Checked once when loaded: RSA, large enough, not expired.
+//! Checked once when loaded: RSA, large enough, not expired (one not valid yet is loaded,
+//! and says so: [`SealingCert::not_valid_yet`]).
 
 use x509_parser::oid_registry::OID_PKCS1_RSAENCRYPTION;
 use x509_parser::prelude::{FromDer, X509Certificate};
@@ -140,6 +141,13 @@ impl SealingCert {
     /// Start of validity (Unix seconds), when loaded from a certificate.
     pub fn not_before(&self) -> Option<i64> {
         self.not_before
+    }
+
+    /// The start of validity when it is still to come at `now` (Unix seconds). Such a
+    /// certificate is loaded all the same, since values sealed with it open as any other:
+    /// whether to warn (a clock behind, or a controller's ahead) is the caller's call.
+    pub fn not_valid_yet(&self, now: i64) -> Option<i64> {
+        self.not_before.filter(|&start| now < start)
     }
 
     /// DER SubjectPublicKeyInfo.

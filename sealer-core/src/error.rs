@@ -34,6 +34,51 @@ impl fmt::Display for ObjectKind {
     }
 }
 
+/// The longest `kind` a message shows, as long as a DNS label: real kinds are far shorter.
+pub const MAX_SHOWN_KIND_LEN: usize = 63;
+
+/// An object's `kind` as a message shows it. The field holds whatever text the input put
+/// there (several lines, a pasted value, terminal escapes), so the kind itself is shown
+/// only when it reads as a Kubernetes kind: ASCII letters and digits, starting with a
+/// letter, at most [`MAX_SHOWN_KIND_LEN`] characters (`ConfigMap`, `Role`, `CronJob`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShownKind(Shown);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Shown {
+    Named(String),
+    Other,
+    Missing,
+}
+
+impl ShownKind {
+    /// The `kind` of an object (`None`: it has none, or it is not a string).
+    pub fn of(kind: Option<&str>) -> Self {
+        Self(match kind {
+            None => Shown::Missing,
+            Some(k)
+                if k.len() <= MAX_SHOWN_KIND_LEN
+                    && k.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && k.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
+                Shown::Named(k.to_owned())
+            }
+            Some(_) => Shown::Other,
+        })
+    }
+}
+
+/// `a ConfigMap`, `an object of another kind` or `an object without kind`.
+impl fmt::Display for ShownKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Shown::Named(kind) => write!(f, "a {kind}"),
+            Shown::Other => f.write_str("an object of another kind"),
+            Shown::Missing => f.write_str("an object without kind"),
+        }
+    }
+}
+
 /// A field of `metadata` that an operation reads or fills in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MetaField {
@@ -106,7 +151,7 @@ pub enum Error {
     InvalidYaml {
         /// Where the parser stopped, when it says.
         at: Option<Location>,
-        /// The parser's words, cut before any quoted input.
+        /// A sentence about the structure (`manifest::yaml_reason`), never input text.
         reason: String,
     },
     /// A mapping of the input (YAML or JSON) holds the same key twice. The key is not
@@ -142,12 +187,12 @@ pub enum Error {
         expected: ObjectKind,
     },
     /// An object given to be sealed is neither a Secret nor a SealedSecret.
-    #[error("{object} is a {kind}, not a Secret")]
+    #[error("{object} is {kind}, not a Secret")]
     NotASecret {
         /// `namespace/name` of the object.
         object: String,
-        /// Its kind.
-        kind: String,
+        /// Its kind, as messages show it.
+        kind: ShownKind,
     },
     /// A SealedSecret was given to be sealed.
     #[error("{object} is already a SealedSecret")]
@@ -156,12 +201,12 @@ pub enum Error {
         object: String,
     },
     /// An object given as a SealedSecret is of another kind (not a Secret).
-    #[error("{object} is a {kind}, not a SealedSecret")]
+    #[error("{object} is {kind}, not a SealedSecret")]
     NotASealedSecret {
         /// `namespace/name` of the object.
         object: String,
-        /// Its kind.
-        kind: String,
+        /// Its kind, as messages show it.
+        kind: ShownKind,
     },
     /// A plaintext Secret was given where a SealedSecret is needed.
     #[error("{object} is a plaintext Secret, not a SealedSecret")]
@@ -199,9 +244,10 @@ pub enum Error {
         object: String,
         /// The conflicting field.
         field: MetaField,
-        /// The value in the object's metadata.
+        /// The value in the object's metadata, as messages show it (escaped and cut: it
+        /// has not been checked yet).
         in_document: String,
-        /// The value the caller gave.
+        /// The value the caller gave, shown in the same way.
         given: String,
     },
     /// A Secret to seal has no values (and sealing an empty one was not asked for).
@@ -584,14 +630,14 @@ pub enum Error {
         input: String,
     },
     /// A backup holds an object other than a Secret.
-    #[error("{input}: document {document} is a {kind}, not a key Secret")]
+    #[error("{input}: document {document} is {kind}, not a key Secret")]
     BackupHoldsOther {
         /// The name of the backup.
         input: String,
         /// Position of the object in the backup, from 1.
         document: usize,
-        /// Its kind (`object without kind` when it has none).
-        kind: String,
+        /// Its kind, as messages show it.
+        kind: ShownKind,
     },
     /// A Secret of a backup has no name.
     #[error("{input}: document {document} is a Secret without metadata.name")]

@@ -11,7 +11,8 @@ use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 use zeroize::Zeroize;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Result, ShownKind};
+use crate::validity;
 
 /// API version of SealedSecret objects.
 pub const SEALED_SECRET_API_VERSION: &str = "bitnami.com/v1alpha1";
@@ -213,6 +214,7 @@ pub fn parse_documents(text: &str) -> Result<Documents> {
         budget.max_nodes = 20_000_000;
         budget.max_events = 100_000_000;
         budget.max_total_scalar_bytes = 512 * 1024 * 1024;
+        budget.max_depth = YAML_MAX_DEPTH;
         options.budget = Some(budget);
         let docs: Vec<Value> =
             serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
@@ -243,20 +245,129 @@ pub fn parse_documents(text: &str) -> Result<Documents> {
     Ok(out)
 }
 
-/// A short reason from a YAML error, cut before any quoted input.
+/// The deepest nesting of mappings and sequences read (the parser's default).
+const YAML_MAX_DEPTH: usize = 64;
+
+/// A YAML error as a sentence about the structure. Each kind of error has its own
+/// sentence, written here or taken from the parser only where its words hold nothing of
+/// the input: the parser's messages quote scalars, tags and keys, and its budget errors
+/// are `Debug` dumps.
 fn yaml_reason(e: &serde_saphyr::Error) -> String {
-    let full = e.without_snippet().to_string();
-    let first = full.lines().next().unwrap_or("syntax error");
-    // The location is reported separately.
-    let first = first.split(" at line ").next().unwrap_or(first);
-    // Parser messages describe structure; drop anything after a quote to be sure no
-    // scalar from the input reaches the terminal.
-    let cut = first.split(['"', '\'', '`']).next().unwrap_or(first).trim();
-    let cut = cut.trim_end_matches([':', ',']).trim();
-    if cut.is_empty() {
-        "syntax error".into()
-    } else {
-        cut.to_owned()
+    use serde_saphyr::Error as E;
+    let mut e = e;
+    while let E::WithSnippet { error, .. } | E::AliasError { error, .. } = e {
+        e = error;
+    }
+    let reason: &str = match e {
+        E::ExternalMessage { source, .. } => return external_reason(source),
+        E::Budget { breach, .. } => return budget_reason(breach),
+        E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => {
+            "aliases expand too much (a limit against alias bombs)"
+        }
+        E::UnknownAnchor { .. } => "an alias (*name) refers to no anchor (&name) defined before it",
+        E::RecursiveReferencesRequireWeakTypes { .. } => "an alias refers to the node it is in",
+        E::Eof { .. } => "unexpected end of the input",
+        E::Unexpected { expected, .. } => return format!("expected {expected}"),
+        E::MergeValueNotMapOrSeqOfMaps { .. } => {
+            "a merge key (<<) must refer to a mapping or a list of mappings"
+        }
+        E::MergeKeyNotAllowed { .. } => "merge keys (<<) are not allowed",
+        E::InvalidBinaryBase64 { .. } => "a !!binary value is not valid base64",
+        E::BinaryNotUtf8 { .. } => "a !!binary value is not UTF-8 text",
+        E::NullIntoString { .. } => "a mapping key is null (~ or nothing): keys are text",
+        E::NonFiniteFloat { .. } => {
+            "a number that is infinite or not a number (.nan, .inf, 1e999): quote it if it is text"
+        }
+        E::InvalidBooleanStrict { .. } => "a boolean is true or false",
+        E::UnsupportedTag { .. } | E::TaggedScalarCannotDeserializeIntoString { .. } => {
+            "a tag (!name) that is not supported here"
+        }
+        E::FoldedBlockScalarMustIndentContent { .. } => {
+            "the lines of a folded block (>) must be indented"
+        }
+        E::IndentationError { .. } => "wrong indentation",
+        E::UnexpectedSequenceEnd { .. }
+        | E::UnexpectedMappingEnd { .. }
+        | E::ContainerEndMismatch { .. }
+        | E::UnexpectedContainerEndWhileSkippingNode { .. }
+        | E::UnexpectedContainerEndWhileReadingKeyNode { .. } => {
+            "a mapping or sequence ends where it cannot"
+        }
+        E::InvalidUtf8Input => "the input is not UTF-8 text",
+        E::IOError { .. } => "the input could not be read",
+        E::SerdeInvalidType { .. }
+        | E::SerdeInvalidValue { .. }
+        | E::SerdeInvalidLength { .. }
+        | E::InvalidScalar { .. }
+        | E::QuotingRequired { .. } => "a value of a type that cannot be read here",
+        // Free text (`Message`), includes, properties, hooks, and kinds added later.
+        _ => "syntax error",
+    };
+    reason.to_owned()
+}
+
+/// What a YAML budget breach means. Only the limits this crate sets can be named.
+fn budget_reason(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let reason = match breach {
+        B::Depth { .. } => return format!("nested more than {YAML_MAX_DEPTH} levels deep"),
+        B::Aliases { .. }
+        | B::AliasAnchorRatio { .. }
+        | B::RecordedAnchorEvents { .. }
+        | B::RecordedAnchorBytes { .. } => "aliases expand too much (a limit against alias bombs)",
+        B::Anchors { .. } => "too many anchors (&name)",
+        B::MergeKeys { .. } => "too many merge keys (<<)",
+        B::Documents { .. } | B::Nodes { .. } | B::Events { .. } => {
+            "too many documents, mappings, sequences or values"
+        }
+        B::ScalarBytes { .. } | B::InputBytes { .. } => "too much text",
+        B::SequenceUnbalanced => "a mapping or sequence ends where it cannot",
+        _ => "a limit of the YAML reader was reached",
+    };
+    reason.to_owned()
+}
+
+/// A YAML parser (scanner) error as a sentence. The parser's own words are used for the
+/// kinds that carry no data: their text is fixed, so it holds nothing of the input.
+fn external_reason(source: &serde_saphyr::localizer::ExternalMessageSource) -> String {
+    use serde_saphyr::granit_parser::ErrorKind as K;
+    use serde_saphyr::localizer::ExternalMessageSource;
+    let ExternalMessageSource::Parser(scan) = source else {
+        return "syntax error".into();
+    };
+    let brackets = |c: &char| matches!(c, '[' | ']' | '{' | '}');
+    match scan.kind() {
+        K::UnexpectedCharacter { character } if "|>%@`".contains(*character) => {
+            "a character that cannot start a value here (|, >, %, @ or `): quote the value".into()
+        }
+        K::UnexpectedCharacter { .. } => {
+            "a control character: write it as an escape in a double-quoted value".into()
+        }
+        K::MismatchedFlowCollectionEnd { open, close } if brackets(open) && brackets(close) => {
+            format!("mismatched bracket '{open}' closed by '{close}'")
+        }
+        K::UnclosedFlowCollection { open } if brackets(open) => {
+            format!("unclosed bracket '{open}'")
+        }
+        K::UndeclaredTagHandle => "a tag uses a handle that no %TAG directive declares".into(),
+        K::UnknownAnchor => "an alias (*name) refers to no anchor (&name) defined before it".into(),
+        K::InputIo { .. } | K::InputDecoding { .. } => "the input could not be read".into(),
+        kind => {
+            // A kind without data shows in `Debug` as its bare name; one with data (a
+            // message, a character: input) has fields, and gets no parser words.
+            let bare = format!("{kind:?}")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric());
+            let text = kind.to_string();
+            if bare && !text.is_empty() {
+                text
+            } else {
+                "syntax error".into()
+            }
+        }
     }
 }
 
@@ -295,6 +406,11 @@ pub fn kind(doc: &Value) -> Option<&str> {
     doc.get("kind").and_then(Value::as_str)
 }
 
+/// The object's `kind` as a message may show it.
+pub fn shown_kind(doc: &Value) -> ShownKind {
+    ShownKind::of(kind(doc))
+}
+
 /// A string field of `metadata`, if present and non-empty.
 pub fn meta_str<'a>(doc: &'a Value, field: &str) -> Option<&'a str> {
     doc.get("metadata")
@@ -311,9 +427,25 @@ pub fn annotation<'a>(doc: &'a Value, key: &str) -> Option<&'a str> {
         .and_then(Value::as_str)
 }
 
-/// `namespace/name` (or just the name) for messages.
+/// `namespace/name` (or just the name) for messages. It is shown before the name is
+/// checked (to say what is wrong with the object), so a name or namespace Kubernetes
+/// would refuse is escaped and cut ([`crate::validity`]): one line, however long.
 pub fn display_name(doc: &Value) -> String {
-    match (meta_str(doc, "namespace"), meta_str(doc, "name")) {
+    let name = meta_str(doc, "name").map(|n| {
+        if validity::is_valid_name(n) {
+            n.to_owned()
+        } else {
+            validity::shown(n)
+        }
+    });
+    let namespace = meta_str(doc, "namespace").map(|ns| {
+        if validity::is_valid_namespace(ns) {
+            ns.to_owned()
+        } else {
+            validity::shown(ns)
+        }
+    });
+    match (namespace, name) {
         (Some(ns), Some(n)) => format!("{ns}/{n}"),
         (None, Some(n)) => n.to_owned(),
         (Some(ns), None) => format!("{ns}/<no name>"),
@@ -412,6 +544,99 @@ mod tests {
             .to_string();
         assert!(!err.contains("hunter2"), "{err}");
         assert!(err.starts_with("cannot parse input: invalid YAML"), "{err}");
+    }
+
+    /// Every YAML error reads as a sentence about the structure: no parser `Debug` dump,
+    /// no Rust type, and nothing of the input (each input plants `hunter2`).
+    #[test]
+    fn fail_yaml_errors_are_plain_sentences_that_never_quote_the_input() {
+        let deep = format!("hunter2: {}{}\n", "[".repeat(100), "]".repeat(100));
+        let bomb = format!(
+            "a: &a [hunter2, x, x, x, x, x, x, x, x, x]\nb: &b [{}]\nc: &c [{}]\nd: &d [{}]\ne: &e [{}]\nf: [{}]\n",
+            ["*a"; 10].join(","),
+            ["*b"; 10].join(","),
+            ["*c"; 10].join(","),
+            ["*d"; 10].join(","),
+            ["*e"; 10].join(",")
+        );
+        let aliases = format!("a: &a hunter2\nb: [{}]\n", ["*a"; 200].join(","));
+        let cases = [
+            (
+                deep.as_str(),
+                "line 1 column 73: nested more than 64 levels deep",
+            ),
+            (
+                &bomb,
+                "line 6 column 26: aliases expand too much (a limit against alias bombs)",
+            ),
+            (
+                &aliases,
+                "line 3 column 1: aliases expand too much (a limit against alias bombs)",
+            ),
+            (
+                "a: *hunter2\n",
+                "line 1 column 4: an alias (*name) refers to no anchor (&name) defined before it",
+            ),
+            (
+                "a: !x!hunter2 z\n",
+                "line 1 column 4: a tag uses a handle that no %TAG directive declares",
+            ),
+            (
+                "~: hunter2\n",
+                "line 1 column 1: a mapping key is null (~ or nothing): keys are text",
+            ),
+            (
+                "a: @hunter2\n",
+                "line 1 column 4: a character that cannot start a value here (|, >, %, @ or `): quote the value",
+            ),
+            (
+                "a: \"hunter2\u{7}\"\n",
+                "line 1 column 12: a control character: write it as an escape in a double-quoted value",
+            ),
+            (
+                "a: [hunter2}\n",
+                "line 1 column 4: mismatched bracket '[' closed by '}'",
+            ),
+            ("a: [hunter2\n", "line 1 column 4: unclosed bracket '['"),
+            ("a: \"hunter2\n", "line 1 column 4: unclosed quote"),
+            (
+                "hunter2: .nan\n",
+                "line 1 column 10: a number that is infinite or not a number (.nan, .inf, 1e999): quote it if it is text",
+            ),
+            (
+                "a: !!binary hunter2\n",
+                "line 1 column 13: a !!binary value is not valid base64",
+            ),
+            (
+                "a: &a {x: 1}\nb: {<<: hunter2}\n",
+                "line 2 column 9: a merge key (<<) must refer to a mapping or a list of mappings",
+            ),
+            (
+                "a: \"\\q hunter2\"\n",
+                "line 1 column 4: while parsing a quoted scalar, found unknown escape character",
+            ),
+            (
+                "a:\n  b: hunter2\n d: e\n",
+                "line 3 column 2: while parsing a block mapping, did not find expected key",
+            ),
+        ];
+        for (text, reason) in cases {
+            let err = parse_documents(text).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("cannot parse input: invalid YAML at {reason}"),
+                "{text:?}"
+            );
+            assert!(!err.contains("hunter2"), "{err}");
+        }
+        // Every cut of a manifest full of YAML forms fails, if at all, without any of it.
+        let manifest = "apiVersion: v1\nkind: Secret\nmetadata: {name: hunter, labels: {hunter: \"hunter\"}}\nstringData:\n  a: &x 'hunter'\n  b: *x\n  c: |\n    hunter\n  d: [hunter, !!str hunter]\n  ? e\n  : \"hu\\tnter\"\n";
+        for cut in 0..manifest.len() {
+            if let Err(e) = parse_documents(&manifest[..cut]) {
+                let err = e.to_string();
+                assert!(!err.contains("hunter") && !err.contains(" { "), "{err}");
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::error::{Error, MetaField, ObjectKind, Result};
 use crate::keys::KeyRing;
 use crate::manifest::{self, SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND};
 use crate::scope::{ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE, Scope};
-use crate::validity::{check_name, check_namespace, check_secret_key};
+use crate::validity::{check_name, check_namespace, check_secret_key, shown};
 
 /// Annotation recording the fingerprint(s) of the certificate(s) that sealed the values,
 /// so "which key sealed this?" has an answer without trying every key.
@@ -62,11 +62,12 @@ fn fill(
     object: &str,
 ) -> Result<Option<String>> {
     match (from_doc, given) {
+        // Neither value has been checked yet: both are shown escaped and cut.
         (Some(a), Some(b)) if a != b => Err(Error::FieldConflict {
             object: object.to_owned(),
             field,
-            in_document: a.to_owned(),
-            given: b.to_owned(),
+            in_document: shown(a),
+            given: shown(b),
         }),
         (Some(a), _) => Ok(Some(a.to_owned())),
         (None, b) => Ok(b.map(str::to_owned)),
@@ -92,9 +93,9 @@ fn require_secret(doc: &Value) -> Result<()> {
         Some(SEALED_SECRET_KIND) => Err(Error::AlreadySealed {
             object: manifest::display_name(doc),
         }),
-        Some(other) => Err(Error::NotASecret {
+        Some(_) => Err(Error::NotASecret {
             object: manifest::display_name(doc),
-            kind: other.to_owned(),
+            kind: manifest::shown_kind(doc),
         }),
         None => Err(Error::MissingKind {
             expected: ObjectKind::Secret,
@@ -239,6 +240,8 @@ pub fn seal_raw(cert: &SealingCert, target: &Target, plaintext: &[u8]) -> Result
 pub fn sealed_target(sealed: &Value, namespace: Option<&str>) -> Result<Target> {
     require_sealed(sealed)?;
     let name = manifest::meta_str(sealed, "name").ok_or(Error::SealedSecretMissingName)?;
+    // Checked before any message names the SealedSecret by it.
+    check_name(ObjectKind::SealedSecret, name)?;
     let scope = Scope::from_annotations(|k| manifest::annotation(sealed, k));
     let ns = fill(
         MetaField::Namespace,
@@ -256,9 +259,9 @@ fn require_sealed(doc: &Value) -> Result<()> {
         Some("Secret") => Err(Error::NotSealedYet {
             object: manifest::display_name(doc),
         }),
-        Some(other) => Err(Error::NotASealedSecret {
+        Some(_) => Err(Error::NotASealedSecret {
             object: manifest::display_name(doc),
-            kind: other.to_owned(),
+            kind: manifest::shown_kind(doc),
         }),
         None => Err(Error::MissingKind {
             expected: ObjectKind::SealedSecret,
@@ -352,13 +355,18 @@ pub fn open_all(sealed: &Value, keys: &KeyRing, namespace: Option<&str>) -> Resu
     let label = target.label();
     let mut opened = Opened::default();
     for (key, v) in encrypted_data(sealed)? {
-        let text = v.as_str().ok_or_else(|| Error::MalformedValue {
-            key: key.clone(),
-            reason: "it is not a string".into(),
-        });
-        match text {
-            Ok(text) => opened.open(keys, &label, &key, text),
-            Err(e) => opened.failures.push((key, e)),
+        match v.as_str() {
+            Some(text) => opened.open(keys, &label, &key, text),
+            None => {
+                // The key is named only once it is known to be one a Secret can have.
+                let e = check_secret_key(&key)
+                    .err()
+                    .unwrap_or_else(|| Error::MalformedValue {
+                        key: key.clone(),
+                        reason: "it is not a string".into(),
+                    });
+                opened.failures.push((shown(&key), e));
+            }
         }
     }
     if let Some(legacy) = spec(sealed)?

@@ -16,7 +16,7 @@ use crate::keys::KeyRing;
 use crate::manifest;
 use crate::scope::{Scope, Target};
 use crate::template;
-use crate::validity::{check_name, check_namespace, check_secret_key};
+use crate::validity::{check_name, check_namespace, check_secret_key, shown};
 use crate::value::SealedValue;
 use crate::values::{Values, secret_values};
 
@@ -109,7 +109,8 @@ pub struct Opened {
     pub values: Values,
     /// Index (in the key ring) of the key that opened each value.
     pub opened_with: BTreeMap<String, usize>,
-    /// Keys that could not be opened, with the reason (safe to print).
+    /// Keys that could not be opened, with the reason (safe to print). A key is shown as
+    /// messages show it: escaped and cut, since a key that fails may be any text.
     pub failures: Vec<(String, Error)>,
 }
 
@@ -125,7 +126,7 @@ impl Opened {
                 self.values.insert(key.to_owned(), plain);
                 self.opened_with.insert(key.to_owned(), idx);
             }
-            Err(e) => self.failures.push((key.to_owned(), e)),
+            Err(e) => self.failures.push((shown(key), e)),
         }
     }
 

@@ -54,6 +54,20 @@ fn fail_expired_certificate_names_its_expiry_date() {
 }
 
 #[test]
+fn a_certificate_not_valid_yet_loads_and_says_from_when() {
+    // key_a is valid from NOW for 30 days.
+    let cert = SealingCert::from_pem(key_a().cert_pem.as_bytes(), NOW - 60).unwrap();
+    assert_eq!(cert.not_valid_yet(NOW - 60), Some(NOW));
+    assert_eq!(cert.not_valid_yet(NOW), None);
+    assert_eq!(cert.not_valid_yet(NOW + 60), None);
+    // A bare public key has no dates.
+    let spki = rsa::PublicKey::from_public_key_der(cert.spki_der()).unwrap();
+    let pem = spki.to_public_key_pem(LineEnding::LF).unwrap();
+    let bare = SealingCert::from_pem(pem.as_bytes(), 0).unwrap();
+    assert_eq!(bare.not_valid_yet(0), None);
+}
+
+#[test]
 fn fail_non_rsa_certificate_is_refused() {
     let kp = rcgen::KeyPair::generate().unwrap();
     let cert = rcgen::CertificateParams::new(vec!["x".into()])

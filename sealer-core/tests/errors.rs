@@ -3,7 +3,7 @@
 
 use sealer_core::Error;
 use sealer_core::Scope;
-use sealer_core::error::{Location, MetaField, ObjectKind};
+use sealer_core::error::{Location, MetaField, ObjectKind, ShownKind};
 use sealer_core::validity::KeyProblem;
 
 /// One of every variant whose message this crate writes itself.
@@ -28,7 +28,7 @@ fn samples() -> Vec<Error> {
         },
         Error::NotASecret {
             object: object(),
-            kind: "ConfigMap".into(),
+            kind: ShownKind::of(Some("ConfigMap")),
         },
         Error::AlreadySealed { object: object() },
         Error::InvalidSecretKey {
@@ -44,7 +44,7 @@ fn samples() -> Vec<Error> {
         },
         Error::NotASealedSecret {
             object: object(),
-            kind: "ConfigMap".into(),
+            kind: ShownKind::of(Some("ConfigMap")),
         },
         Error::NotSealedYet { object: object() },
         Error::MissingName,
@@ -184,7 +184,7 @@ fn samples() -> Vec<Error> {
         Error::BackupHoldsOther {
             input: input(),
             document: 1,
-            kind: "ConfigMap".into(),
+            kind: ShownKind::of(Some("ConfigMap")),
         },
         Error::BackupSecretWithoutName {
             input: input(),
@@ -275,4 +275,28 @@ fn a_wrapped_error_prefixes_its_input_and_keeps_the_inner_one() {
         source.as_deref(),
         Some("Secret `k`: tls.crt: the certificate stored with the key belongs to a different key")
     );
+}
+
+/// A `kind` is any text the input puts there: a message shows it only when it reads as
+/// a Kubernetes kind, and says "another kind" otherwise.
+#[test]
+fn a_kind_is_shown_only_when_it_reads_as_a_kubernetes_kind() {
+    let shown = |kind: Option<&str>| ShownKind::of(kind).to_string();
+    assert_eq!(shown(Some("ConfigMap")), "a ConfigMap");
+    assert_eq!(shown(Some("V1Beta2Thing")), "a V1Beta2Thing");
+    let longest = format!("K{}", "k".repeat(62));
+    assert_eq!(shown(Some(&longest)), format!("a {longest}"));
+    for other in [
+        "",
+        "Config Map",
+        "Secret\nseal: ok",
+        "\u{1b}[2J",
+        "1Thing",
+        "Sécret",
+        "Config-Map",
+        &format!("K{}", "k".repeat(63)),
+    ] {
+        assert_eq!(shown(Some(other)), "an object of another kind", "{other:?}");
+    }
+    assert_eq!(shown(None), "an object without kind");
 }
