@@ -2,14 +2,15 @@
 //! one instance per test: its keys and lease live in the test's namespace and it watches
 //! only that namespace, so parallel tests never see each other's objects.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Endpoints, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use kube::Client;
-use kube::api::{Api, Patch, PatchParams, PostParams};
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use sealer_controller::crd::SealedSecret;
 use serde_json::json;
 
 use crate::cluster::unique_name;
@@ -632,4 +633,72 @@ pub async fn wait_value(client: &Client, ns: &str, name: &str, key: &str, want: 
         },
     )
     .await
+}
+
+/// Seals `secret` (a Secret manifest) with `seal --cert cert` and the `extra` flags.
+///
+/// # Panics
+/// When `seal` fails or does not print a SealedSecret.
+pub fn seal_with(cert: &Path, secret: &str, extra: &[&str]) -> SealedSecret {
+    let cert = cert.to_string_lossy();
+    let mut args = vec!["--cert", cert.as_ref(), "-o", "json"];
+    args.extend_from_slice(extra);
+    let out = crate::peers::run_ok(&seal_bin(), &args, secret.as_bytes());
+    serde_json::from_slice(&out)
+        .unwrap_or_else(|e| panic!("seal did not print a SealedSecret: {e}"))
+}
+
+/// Creates the SealedSecret `ss` in `ns`.
+///
+/// # Panics
+/// When the API server refuses it.
+pub async fn create(client: &Client, ns: &str, ss: &SealedSecret) -> SealedSecret {
+    Api::<SealedSecret>::namespaced(client.clone(), ns)
+        .create(&PostParams::default(), ss)
+        .await
+        .unwrap_or_else(|e| panic!("creating a SealedSecret in {ns}: {e}"))
+}
+
+/// The `Synced` condition of `ns/name`: status, message, and the observed generation.
+pub async fn synced(
+    client: &Client,
+    ns: &str,
+    name: &str,
+) -> Option<(String, Option<String>, Option<i64>)> {
+    let ss = Api::<SealedSecret>::namespaced(client.clone(), ns)
+        .get(name)
+        .await
+        .ok()?;
+    let status = ss.status?;
+    let c = status.conditions.iter().find(|c| c.type_ == "Synced")?;
+    Some((
+        c.status.clone(),
+        c.message.clone(),
+        status.observed_generation,
+    ))
+}
+
+/// Waits ([`WAIT`] at most) until `ns/name` is `Synced=want`; returns its message.
+pub async fn wait_synced(client: &Client, ns: &str, name: &str, want: &str) -> Option<String> {
+    wait_for(WAIT, &format!("{ns}/{name} Synced={want}"), || async {
+        synced(client, ns, name)
+            .await
+            .filter(|(s, _, _)| s == want)
+            .map(|(_, m, _)| m)
+    })
+    .await
+}
+
+/// How many events with `reason` there are in `ns`.
+pub async fn events(client: &Client, ns: &str, reason: &str) -> usize {
+    Api::<k8s_openapi::api::core::v1::Event>::namespaced(client.clone(), ns)
+        .list(&ListParams::default())
+        .await
+        .map(|l| {
+            l.items
+                .iter()
+                .filter(|e| e.reason.as_deref() == Some(reason))
+                .count()
+        })
+        .unwrap_or(0)
 }
