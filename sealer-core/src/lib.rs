@@ -9,6 +9,7 @@
 
 pub mod backup;
 pub mod cert;
+pub mod checks;
 pub mod digest;
 pub mod error;
 pub mod key_secret;

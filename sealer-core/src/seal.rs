@@ -6,11 +6,12 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use crate::cert::SealingCert;
+use crate::checks::{check_name, check_namespace, check_secret_key};
 use crate::error::{Error, MetaField, ObjectKind, Result};
 use crate::keys::KeyRing;
 use crate::manifest::{self, SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND};
 use crate::scope::{ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE, Scope};
-use crate::validity::{check_name, check_namespace, check_secret_key, shown};
+use crate::validity::shown;
 
 /// Annotation recording the fingerprint(s) of the certificate(s) that sealed the values,
 /// so "which key sealed this?" has an answer without trying every key.

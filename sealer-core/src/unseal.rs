@@ -11,12 +11,13 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::checks::{check_name, check_namespace, check_secret_key};
 use crate::error::{Error, ObjectKind, Result};
 use crate::keys::KeyRing;
 use crate::manifest;
 use crate::scope::{Scope, Target};
 use crate::template;
-use crate::validity::{check_name, check_namespace, check_secret_key, shown};
+use crate::validity::shown;
 use crate::value::SealedValue;
 use crate::values::{Values, secret_values};
 

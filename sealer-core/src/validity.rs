@@ -8,8 +8,6 @@
 
 use std::fmt;
 
-use crate::error::{Error, ObjectKind, Result};
-
 /// Longest Secret key Kubernetes accepts, in bytes.
 pub const MAX_KEY_LEN: usize = 253;
 /// Longest object name Kubernetes accepts (a DNS-1123 subdomain), in bytes.
@@ -64,17 +62,6 @@ pub fn key_problem(key: &str) -> Option<KeyProblem> {
     }
 }
 
-/// Refuses a key Kubernetes does not accept in a Secret's `data`.
-pub fn check_secret_key(key: &str) -> Result<()> {
-    match key_problem(key) {
-        None => Ok(()),
-        Some(problem) => Err(Error::InvalidSecretKey {
-            key: key.to_owned(),
-            problem,
-        }),
-    }
-}
-
 /// Whether `label` is a DNS-1123 label of at most `max` bytes: lowercase letters, digits
 /// and `-`, starting and ending with a letter or digit.
 fn is_dns_label(label: &str, max: usize) -> bool {
@@ -96,29 +83,6 @@ pub fn is_valid_name(name: &str) -> bool {
 /// Whether `namespace` is a DNS-1123 label of at most [`MAX_NAMESPACE_LEN`] bytes.
 pub fn is_valid_namespace(namespace: &str) -> bool {
     is_dns_label(namespace, MAX_NAMESPACE_LEN)
-}
-
-/// Refuses a name Kubernetes does not accept for an object of `kind`.
-pub fn check_name(kind: ObjectKind, name: &str) -> Result<()> {
-    if is_valid_name(name) {
-        Ok(())
-    } else {
-        Err(Error::InvalidName {
-            kind,
-            name: name.to_owned(),
-        })
-    }
-}
-
-/// Refuses a namespace Kubernetes does not accept.
-pub fn check_namespace(namespace: &str) -> Result<()> {
-    if is_valid_namespace(namespace) {
-        Ok(())
-    } else {
-        Err(Error::InvalidNamespace {
-            namespace: namespace.to_owned(),
-        })
-    }
 }
 
 /// A key, name or namespace as a message shows it: control characters escaped, and cut

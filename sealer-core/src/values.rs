@@ -7,9 +7,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
+use crate::checks::check_secret_key;
 use crate::error::{Error, Result};
 use crate::manifest;
-use crate::validity::check_secret_key;
 
 /// Plaintext values by key, wiped on drop.
 pub type Values = BTreeMap<String, Zeroizing<Vec<u8>>>;
