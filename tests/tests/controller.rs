@@ -465,3 +465,44 @@ async fn fail_a_tampered_value_keeps_synced_false_and_the_controller_alive() {
         200
     );
 }
+
+/// Templates that together would render more than a Secret can hold are refused by the
+/// same core budget `seal unseal` uses: Synced=False with the limit, no Secret, and the
+/// controller stays up (3,000 templates of 512 KiB each would be 1.5 GiB).
+#[tokio::test]
+async fn fail_templates_past_the_secret_size_limit_are_refused_and_the_controller_stays_up() {
+    let (client, ns) = cluster::with_namespace("ctl-amplify").await;
+    let ctl = RunningController::start(&ns, &ns, &[]);
+    let mut ss = seal_with(
+        &ctl.cert_file(),
+        &secret_yaml(&ns, "big", &[("v", "x")], ""),
+        &[],
+    );
+    ss.spec.template.as_mut().unwrap().data = Some(
+        (0..3000)
+            .map(|i| (format!("t{i}"), "{{ repeat 524288 \"x\" }}".to_owned()))
+            .collect(),
+    );
+    create(&client, &ns, &ss).await;
+    let message = wait_synced(&client, &ns, "big", "False")
+        .await
+        .unwrap_or_default();
+    assert!(message.contains("larger than 1048576 bytes"), "{message}");
+    assert!(
+        Api::<Secret>::namespaced(client.clone(), &ns)
+            .get_opt("big")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        ctl.metric_matching(
+            "sealed_secrets_controller_unseal_errors_total",
+            "reason=\"unseal\""
+        ) >= 1.0
+    );
+    assert_eq!(
+        sealer_tests::controller::http_get(&format!("{}/healthz", ctl.api)).0,
+        200
+    );
+}
