@@ -220,7 +220,9 @@ fn unowned_but_ours(existing: &Secret, claim: &Claim<'_>) -> bool {
 
 /// Whether `existing` already is what the SealedSecret produces, proven by its digest
 /// annotation: no decryption needed.
-pub fn in_sync(existing: &Secret, shape: &Shape, claim: &Claim<'_>) -> bool {
+/// `own` is [`ownership`] of `existing` for `claim`, computed once by the caller (it
+/// costs an HMAC for a Secret without owner references).
+pub fn in_sync(existing: &Secret, own: Ownership, shape: &Shape, claim: &Claim<'_>) -> bool {
     let Some(data_keys) = &shape.keys else {
         return false;
     };
@@ -235,7 +237,6 @@ pub fn in_sync(existing: &Secret, shape: &Shape, claim: &Claim<'_>) -> bool {
     let Some(data) = data_subset(existing, data_keys) else {
         return false;
     };
-    let own = ownership(existing, claim);
     let meta_ok = match own {
         Ownership::Controlled => {
             let mut want = shape.annotations.clone();
@@ -287,13 +288,13 @@ pub enum Plan {
 }
 
 /// Decides how to get from `existing` to `desired` (data, metadata, owner references,
-/// type, immutable): never touches a Secret the SealedSecret may not manage.
-pub fn plan(existing: Option<&Secret>, desired: Secret, claim: &Claim<'_>) -> Result<Plan, Error> {
-    let Some(existing) = existing else {
+/// type, immutable): never touches a Secret the SealedSecret may not manage. `existing`
+/// comes with its [`ownership`].
+pub fn plan(existing: Option<(&Secret, Ownership)>, desired: Secret) -> Result<Plan, Error> {
+    let Some((existing, own)) = existing else {
         return Ok(Plan::Create(desired));
     };
     let name = existing.metadata.name.clone().unwrap_or_default();
-    let own = ownership(existing, claim);
     let mut next = existing.clone();
     match own {
         Ownership::Foreign => return Err(Error::Unmanaged(name)),
@@ -429,6 +430,11 @@ mod tests {
     static NO_KEYS: std::sync::LazyLock<KeySet> = std::sync::LazyLock::new(KeySet::default);
 
     /// What the SealedSecret with `uid` claims, with no keys (so no digest verifies).
+    /// `s` with its ownership for the SealedSecret `uid-1`, as [`plan`] takes it.
+    fn owned(s: &Secret) -> Option<(&Secret, Ownership)> {
+        Some((s, ownership(s, &claim("uid-1"))))
+    }
+
     fn claim(uid: &'static str) -> Claim<'static> {
         Claim {
             uid: Some(uid),
@@ -539,12 +545,8 @@ mod tests {
 
     #[test]
     fn a_foreign_secret_is_never_overwritten() {
-        let err = plan(
-            Some(&secret(&[("x", b"y")])),
-            secret(&[("password", b"p")]),
-            &claim("uid-1"),
-        )
-        .unwrap_err();
+        let foreign = secret(&[("x", b"y")]);
+        let err = plan(owned(&foreign), secret(&[("password", b"p")])).unwrap_err();
         assert_eq!(
             err.to_string(),
             "Resource \"db\" already exists and is not managed by SealedSecret"
@@ -558,8 +560,7 @@ mod tests {
             Some([(ANNOTATION_MANAGED.to_owned(), "true".to_owned())].into());
         let mut desired = secret(&[("password", b"p")]);
         desired.metadata.owner_references = shape(&ss()).owner_references.into();
-        let Plan::Replace(next) = plan(Some(&managed), desired.clone(), &claim("uid-1")).unwrap()
-        else {
+        let Plan::Replace(next) = plan(owned(&managed), desired.clone()).unwrap() else {
             panic!("expected a replace")
         };
         assert_eq!(next.data, desired.data);
@@ -571,7 +572,7 @@ mod tests {
         let mut patched = secret(&[("x", b"y")]);
         patched.metadata.annotations =
             Some([(ANNOTATION_PATCH.to_owned(), "true".to_owned())].into());
-        let Plan::Replace(next) = plan(Some(&patched), desired, &claim("uid-1")).unwrap() else {
+        let Plan::Replace(next) = plan(owned(&patched), desired).unwrap() else {
             panic!("expected a replace")
         };
         let keys: Vec<&String> = next.data.as_ref().unwrap().keys().collect();
@@ -591,7 +592,7 @@ mod tests {
         let mut desired = existing.clone();
         desired.data = secret(&[("password", b"new")]).data;
         desired.metadata.resource_version = None;
-        let Plan::Recreate(fresh) = plan(Some(&existing), desired, &claim("uid-1")).unwrap() else {
+        let Plan::Recreate(fresh) = plan(owned(&existing), desired).unwrap() else {
             panic!("expected a recreate")
         };
         assert_eq!(fresh.metadata.resource_version, None);
@@ -605,10 +606,7 @@ mod tests {
         existing.metadata.labels = Some(BTreeMap::new());
         let mut desired = existing.clone();
         desired.metadata.labels = None;
-        assert_eq!(
-            plan(Some(&existing), desired, &claim("uid-1")).unwrap(),
-            Plan::Nothing
-        );
+        assert_eq!(plan(owned(&existing), desired).unwrap(), Plan::Nothing);
     }
 
     #[test]
@@ -646,28 +644,17 @@ mod tests {
             serde_json::from_value(produced["data"].clone()).unwrap();
         assert_eq!(secret.data, Some(want));
 
-        assert!(in_sync(
-            &secret,
-            &shape,
-            &Claim {
-                uid: Some("uid-1"),
-                keys: &keys,
-                source: &source
-            }
-        ));
+        let c = Claim {
+            uid: Some("uid-1"),
+            keys: &keys,
+            source: &source,
+        };
+        assert!(in_sync(&secret, ownership(&secret, &c), &shape, &c));
         let mut edited = secret.clone();
         if let Some(d) = edited.data.as_mut() {
             d.insert("password".into(), ByteString(b"changed".to_vec()));
         }
-        assert!(!in_sync(
-            &edited,
-            &shape,
-            &Claim {
-                uid: Some("uid-1"),
-                keys: &keys,
-                source: &source
-            }
-        ));
+        assert!(!in_sync(&edited, ownership(&edited, &c), &shape, &c));
     }
 
     /// A Secret this controller made with skip-set-owner-references stays its
@@ -721,7 +708,8 @@ mod tests {
             ownership(&made, &by("uid-1", "changed")),
             Ownership::Controlled
         );
-        assert!(!in_sync(&made, &shape, &by("uid-1", &source)));
+        let c = by("uid-1", &source);
+        assert!(!in_sync(&made, ownership(&made, &c), &shape, &c));
         // A SealedSecret re-created under the same name finds an orphan, not its Secret.
         assert_eq!(ownership(&made, &by("uid-2", &source)), Ownership::Foreign);
     }

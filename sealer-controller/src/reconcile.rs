@@ -81,18 +81,23 @@ async fn apply(ss: &SealedSecret, ctx: &Arc<Context>) -> Result<Applied, Error> 
     let source = source_digest(ss)?;
     let uid = ss.metadata.uid.as_deref();
     let mut unowned = shape.owner_references.is_empty();
-    if let Some(e) = &existing {
-        let claim = Claim {
-            uid,
-            keys: &keys,
-            source: &source,
-        };
-        match ownership(e, &claim) {
+    let claim = Claim {
+        uid,
+        keys: &keys,
+        source: &source,
+    };
+    // Decided once: for a Secret without owner references it costs an HMAC.
+    let existing = existing.map(|e| {
+        let own = ownership(&e, &claim);
+        (e, own)
+    });
+    if let Some((e, own)) = &existing {
+        match own {
             Ownership::Foreign => return Err(Error::Unmanaged(name)),
             Ownership::Patch => unowned = true,
             Ownership::Controlled | Ownership::Managed => {}
         }
-        if in_sync(e, &shape, &claim) {
+        if in_sync(e, *own, &shape, &claim) {
             ctx.metrics.unseal_skipped.inc();
             return Ok(Applied {
                 changed: false,
@@ -124,12 +129,7 @@ async fn apply(ss: &SealedSecret, ctx: &Arc<Context>) -> Result<Applied, Error> 
             .inc_by(u64::try_from(attempts).unwrap_or(0));
         desired
     };
-    let claim = Claim {
-        uid,
-        keys: &keys,
-        source: &source,
-    };
-    let changed = match plan(existing.as_ref(), desired, &claim)? {
+    let changed = match plan(existing.as_ref().map(|(e, own)| (e, *own)), desired)? {
         Plan::Nothing => false,
         Plan::Create(s) => {
             secrets.create(&PostParams::default(), &s).await?;
