@@ -122,7 +122,7 @@ fn advice(e: &Error) -> Option<Advice> {
             version,
             supported,
         } => Some(Instead(format!(
-            "{input}: encrypted backup format v{version} is not supported (this seal reads v{supported}): use a newer seal"
+            "{input}: encrypted backup format {version} is not supported (this seal reads v{supported}): use a newer seal"
         ))),
         Error::BackupHeaderDamaged { .. }
         | Error::BackupDamaged { .. }

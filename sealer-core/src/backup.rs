@@ -32,7 +32,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, Result};
+use crate::checks::check_name;
+use crate::error::{Error, ObjectKind, Result};
 use crate::keys::{PrivateKey, key_from_secret_data};
 use crate::manifest::{self, Format};
 
@@ -312,7 +313,15 @@ pub fn decrypt(input: &[u8], passphrase: &[u8], source: &str) -> Result<Zeroizin
     if version != ENCRYPTED_VERSION.to_string() {
         return Err(Error::BackupVersionUnsupported {
             input: source.to_owned(),
-            version: version.to_owned(),
+            // Only a number is shown: the rest of a damaged line is the file's content.
+            version: if !version.is_empty()
+                && version.len() <= 9
+                && version.bytes().all(|b| b.is_ascii_digit())
+            {
+                format!("v{version}")
+            } else {
+                "of an unknown version".to_owned()
+            },
             supported: ENCRYPTED_VERSION,
         });
     }
@@ -467,6 +476,7 @@ pub fn read_backup(
                 document: i + 1,
             });
         };
+        check_name(ObjectKind::Secret, name).map_err(|e| e.within(source))?;
         let mut data = BTreeMap::new();
         if let Some(map) = doc.get("data").and_then(Value::as_object) {
             for (k, v) in map {
@@ -476,7 +486,7 @@ pub fn read_backup(
                         .ok_or_else(|| Error::KeySecretBadBase64 {
                             input: source.to_owned(),
                             secret: name.to_owned(),
-                            field: format!("data.{k}"),
+                            field: format!("data.{}", crate::validity::shown(k)),
                         })?;
                 data.insert(k.clone(), decoded);
             }
@@ -737,6 +747,40 @@ mod tests {
             err,
             "b.yaml: Secret `k1` has no data.tls.key: it is not a sealing key Secret"
         );
+    }
+
+    #[test]
+    fn fail_a_name_that_is_not_a_secret_name_is_refused_without_repeating_it() {
+        // Found by fuzz/fuzz_targets/backup.rs: key material pasted as a name came back
+        // whole in the message.
+        let pasted = "MIIEowIBAAKCAQEAx9f3kQ+ZqT7v0bH2yN4aL8mWcPq1sR6uT3wE5xY7zB9cD0e".repeat(20);
+        let text = format!(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Secret\n  metadata: {{name: \"{pasted}\"}}\n  data: {{tls.crt: eA==}}\n"
+        );
+        let err = read_backup(text.as_bytes(), None, "b.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is not valid"), "{err}");
+        assert!(!err.contains(&pasted[..24]), "{err}");
+        assert!(err.len() < 300, "{err}");
+    }
+
+    #[test]
+    fn fail_a_damaged_version_is_not_repeated() {
+        // Found by fuzz/fuzz_targets/backup.rs: the rest of a damaged first line came
+        // back as the "version".
+        let enc = encrypt(b"x", b"pw", FAST).unwrap();
+        let damaged = enc.replacen(" v1\n", " v1\u{4}salt=Cz2z9sF5GCDNLYw\n", 1);
+        let err = read_backup(damaged.as_bytes(), Some(b"pw"), "b.enc")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is not supported"), "{err}");
+        assert!(!err.contains("salt") && !err.contains("Cz2z9"), "{err}");
+        let v2 = enc.replacen(" v1\n", " v2\n", 1);
+        let err = read_backup(v2.as_bytes(), Some(b"pw"), "b.enc")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("format v2 is not supported"), "{err}");
     }
 
     #[test]

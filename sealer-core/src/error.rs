@@ -11,7 +11,7 @@ use std::fmt;
 use thiserror::Error;
 
 use crate::scope::Scope;
-use crate::validity::{KeyProblem, NAME_RULE, NAMESPACE_RULE, shown};
+use crate::validity::{KeyProblem, NAME_RULE, NAMESPACE_RULE, shown, shown_key};
 
 /// Result alias for the core crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -266,7 +266,7 @@ pub enum Error {
         secret: String,
     },
     /// A value in a Secret's `data` is not a string.
-    #[error("Secret {secret}: data key `{key}` must be a base64 string")]
+    #[error("Secret {secret}: data key `{}` must be a base64 string", shown_key(.key))]
     DataValueNotAString {
         /// `namespace/name` of the Secret.
         secret: String,
@@ -275,7 +275,7 @@ pub enum Error {
     },
     /// A value in `data` is not valid base64.
     #[error(
-        "Secret {secret}: data key `{key}` is not valid base64: fix the value or move it to stringData"
+        "Secret {secret}: data key `{}` is not valid base64: fix the value or move it to stringData", shown_key(.key)
     )]
     BadBase64 {
         /// `namespace/name` of the Secret.
@@ -290,7 +290,7 @@ pub enum Error {
         secret: String,
     },
     /// A value in a Secret's `stringData` is not a string.
-    #[error("Secret {secret}: stringData key `{key}` must be a string: quote the value")]
+    #[error("Secret {secret}: stringData key `{}` must be a string: quote the value", shown_key(.key))]
     StringDataValueNotAString {
         /// `namespace/name` of the Secret.
         secret: String,
@@ -348,7 +348,7 @@ pub enum Error {
 
     // Sealed values.
     /// A sealed value is malformed (truncated, bad base64, bad length prefix).
-    #[error("value `{key}` is not a sealed value: {reason}")]
+    #[error("value `{}` is not a sealed value: {reason}", shown_key(.key))]
     MalformedValue {
         /// The key of the value in `encryptedData`.
         key: String,
@@ -358,7 +358,7 @@ pub enum Error {
     /// No known private key opens this value under its scope's label. Deliberately says
     /// nothing about why (padding, tag, label, key): that would be an oracle.
     #[error(
-        "no key could decrypt value `{key}` (wrong key, wrong name/namespace/scope, or tampered value)"
+        "no key could decrypt value `{}` (wrong key, wrong name/namespace/scope, or tampered value)", shown_key(.key)
     )]
     Decrypt {
         /// The key of the value in `encryptedData`.
@@ -538,12 +538,13 @@ pub enum Error {
     },
     /// The encrypted backup is of a format version this crate does not read.
     #[error(
-        "{input}: encrypted backup format v{version} is not supported (this version reads v{supported})"
+        "{input}: encrypted backup format {version} is not supported (this version reads v{supported})"
     )]
     BackupVersionUnsupported {
         /// The name of the backup.
         input: String,
-        /// The version in the backup's first line.
+        /// The version in the backup's first line (`v2`), or `of an unknown version`
+        /// when it is not a number.
         version: String,
         /// The version this crate reads and writes.
         supported: u32,
@@ -691,7 +692,7 @@ pub enum Error {
     /// A `spec.template.data` entry cannot be rendered. The reason names the construct
     /// (function, syntax, argument), never a value.
     #[non_exhaustive]
-    #[error("template data key `{key}`: {reason}")]
+    #[error("template data key `{}`: {reason}", shown_key(.key))]
     Template {
         /// The key of the template in `spec.template.data`.
         key: String,

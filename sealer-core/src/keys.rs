@@ -7,7 +7,8 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::cert::SealingCert;
-use crate::error::{Error, Result};
+use crate::checks::check_name;
+use crate::error::{Error, ObjectKind, Result};
 use crate::manifest::{self, Documents};
 use crate::rsa_backend::{RsaPrivate, RsaPublic};
 use crate::value::SealedValue;
@@ -248,9 +249,13 @@ pub fn keys_from_documents(docs: &Documents, source: &str) -> Result<Vec<Private
         if manifest::kind(doc) != Some("Secret") {
             continue;
         }
-        let name = manifest::meta_str(doc, "name")
-            .unwrap_or("<unnamed>")
-            .to_owned();
+        let name = match manifest::meta_str(doc, "name") {
+            Some(name) => {
+                check_name(ObjectKind::Secret, name).map_err(|e| e.within(source))?;
+                name.to_owned()
+            }
+            None => "<unnamed>".to_owned(),
+        };
         let data = doc.get("data").and_then(Value::as_object);
         let Some(key_b64) = data.and_then(|d| d.get("tls.key")).and_then(Value::as_str) else {
             return Err(Error::MissingTlsKey {

@@ -85,10 +85,21 @@ pub fn is_valid_namespace(namespace: &str) -> bool {
     is_dns_label(namespace, MAX_NAMESPACE_LEN)
 }
 
+/// A Secret key as a message or a YAML path shows it: as it is when Kubernetes accepts
+/// it, else [`shown`] (escaped and cut: such a key may be pasted content).
+pub fn shown_key(key: &str) -> std::borrow::Cow<'_, str> {
+    if key_problem(key).is_none() {
+        std::borrow::Cow::Borrowed(key)
+    } else {
+        std::borrow::Cow::Owned(shown(key))
+    }
+}
+
 /// A key, name or namespace as a message shows it: control characters escaped, and cut
-/// after a while (such a text can be long, and the rule is what matters).
-pub(crate) fn shown(text: &str) -> String {
-    const SHOWN: usize = 80;
+/// after 20 characters (such a text can be long, or pasted content; the rule and the
+/// position are what matter).
+pub fn shown(text: &str) -> String {
+    const SHOWN: usize = 20;
     let mut out = text
         .chars()
         .take(SHOWN)
@@ -151,6 +162,6 @@ mod tests {
     fn shown_text_is_escaped_and_cut() {
         assert_eq!(shown("a\0b\n"), "a\\0b\\n");
         let long = shown(&"k".repeat(300));
-        assert_eq!(long, format!("{}…", "k".repeat(80)));
+        assert_eq!(long, format!("{}…", "k".repeat(20)));
     }
 }

@@ -3,6 +3,8 @@
 //! (in files that are not manifests, and in documents that do not parse), and line
 //! numbers for YAML paths.
 
+use sealer_core::validity::shown_key;
+
 use crate::advice::{KEY_FIX, secret_fix};
 use crate::chunk::{Chunk, chunk_allows, has_allow_comment, is_sops_enc, is_template};
 use crate::finding::{Raw, Rule, Sink};
@@ -219,6 +221,7 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
             if Some(ind) == entry_indent {
                 match key_value(l) {
                     Some((_, k, v)) => {
+                        let k = shown_key(k);
                         let block = matches!(v.chars().next(), Some('|' | '>'));
                         let has_value = is_plain(v) && (!block || j + 1 < lines.len());
                         continuation_reported = has_value;

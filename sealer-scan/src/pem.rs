@@ -43,7 +43,12 @@ pub fn private_keys(text: &[u8]) -> Vec<PemHit> {
             continue;
         };
         let label = label.trim();
-        if !is_private_label(label) {
+        // RFC 7468: a label is printable ASCII without `-`; anything else is not a
+        // BEGIN line (and must not be repeated in a message).
+        let well_formed = label
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'-');
+        if !well_formed || !is_private_label(label) {
             continue;
         }
         let rest = &after[end_label + 5..];
@@ -171,6 +176,15 @@ mod tests {
             assert_eq!(hits.len(), 1, "{label}");
             assert_eq!(hits[0].label, label);
         }
+    }
+
+    #[test]
+    fn a_label_with_bytes_no_pem_label_has_is_not_a_key_label() {
+        // Found by fuzz/fuzz_targets/scanner.rs: the "label" of a damaged BEGIN line ran
+        // into the text after it, and the finding's message repeated that text.
+        let damaged =
+            format!("-----BEGIN RSA PRIVATE K\u{4}-spec----BEGIN PRIVATE KEY-----\n{BODY}\n");
+        assert!(private_keys(damaged.as_bytes()).is_empty());
     }
 
     #[test]

@@ -458,3 +458,44 @@ fn the_unparsable_fingerprint_changes_with_the_document_and_not_with_its_place()
     assert_eq!(a, moved);
     assert_ne!(a, changed);
 }
+
+#[test]
+fn a_key_kubernetes_would_refuse_is_shown_cut_not_whole() {
+    // Found by fuzz/fuzz_targets/scanner.rs: a damaged key (here a pasted SOPS value)
+    // came back whole in the message and the YAML path.
+    let key = "password:ENC[AES256_GCM,data:Zm9vYmFyYmF6cXV4,iv:YmFy,tag:eHl6]";
+    for text in [
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  \"{key}\": hunter2\n"
+        ),
+        // Does not parse (the unclosed flow sequence): found line by line.
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  \"{}\": hunter2\n  other: [\n",
+            key.replace(['[', ']', ','], ";")
+        ),
+    ] {
+        let r = scan("apps/db.yaml", &text);
+        check_key_shown(&r);
+    }
+    // A key on the way to a PEM key (every key of a YAML path is shown the same way).
+    let r = scan(
+        "apps/any.yaml",
+        &format!(
+            "app:\n  \"{key}\":\n    tls.key: |\n      {}\n",
+            pem_key().replace('\n', "\n      ")
+        ),
+    );
+    check_key_shown(&r);
+}
+
+fn check_key_shown(r: &FileReport) {
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.yaml_path.contains("password"))
+        .unwrap_or_else(|| panic!("not found: {:?}", ids(r)));
+    for shown in [&f.message, &f.yaml_path] {
+        assert!(!shown.contains("Zm9vYmFy"), "{shown}");
+        assert!(shown.contains("password"), "{shown}");
+    }
+}

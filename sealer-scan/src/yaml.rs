@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use sealer_core::SealedValue;
 use sealer_core::manifest::{self, Documents};
+use sealer_core::validity::shown_key;
 
 use crate::advice::{KEY_FIX, secret_fix, unparsable_fix};
 use crate::chunk::{Chunk, chunk_allows, is_sops_enc, is_template};
@@ -290,6 +291,7 @@ fn secret(v: &Value, prefix: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
             if text.trim().is_empty() || is_template(&text) || (sops && is_sops_enc(&text)) {
                 continue;
             }
+            let key = shown_key(key);
             let path = join(prefix, &format!("{field}.{key}"));
             let (rule, message, fix) = if backup {
                 (
@@ -321,7 +323,7 @@ fn sealed(v: &Value, prefix: &str, d: &mut Doc<'_, '_, '_>) {
     for (key, value) in values {
         let text = scalar_text(value).unwrap_or_default();
         if let Err(e) = SealedValue::parse(&text, key) {
-            let path = join(prefix, &format!("spec.encryptedData.{key}"));
+            let path = join(prefix, &format!("spec.encryptedData.{}", shown_key(key)));
             d.push(
                 Rule::SealedValueMalformed,
                 path,
@@ -494,7 +496,7 @@ fn walk_keys(v: &Value, path: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
         }
         Value::Object(map) => {
             for (k, item) in map {
-                walk_keys(item, &join(path, k), sops, d);
+                walk_keys(item, &join(path, &shown_key(k)), sops, d);
             }
         }
         _ => {}

@@ -216,7 +216,7 @@ impl<'a> Eval<'a> {
 
 fn describe_operand(op: &Operand) -> String {
     match (&op.term, op.fields.last()) {
-        (_, Some(name)) => format!("`.{name}`"),
+        (_, Some(name)) => format!("`.{}`", crate::validity::shown(name)),
         (t, None) => t.describe(),
     }
 }

@@ -215,7 +215,8 @@ impl Func {
 /// The error for a name that is not in the table.
 pub(super) fn unsupported_function(name: &str) -> String {
     format!(
-        "unsupported function `{name}` (supported: {})",
+        "unsupported function `{}` (supported: {})",
+        crate::validity::shown(name),
         SUPPORTED_FUNCTIONS.join(", ")
     )
 }

@@ -212,7 +212,7 @@ fn lex_quoted(src: &str) -> R<(Tok, usize)> {
 
 fn lex_char(src: &str) -> R<(Tok, usize)> {
     let (body, i) = quoted_body(src, b'\'', "character constant")?;
-    let bad = || format!("malformed character constant `'{body}'`");
+    let bad = || "malformed character constant".to_owned();
     let decoded = unescape(body, '\'').map_err(|_| bad())?;
     let text = std::str::from_utf8(&decoded).ok();
     let mut chars = text.map(str::chars).into_iter().flatten();
@@ -228,7 +228,7 @@ fn lex_char(src: &str) -> R<(Tok, usize)> {
 /// Go's escapes in quoted strings (strconv.Unquote): `\a \b \f \n \r \t \v \\`, the
 /// quote itself, `\xNN`, `\NNN` (octal), `\uNNNN`, `\UNNNNNNNN`.
 fn unescape(body: &str, quote: char) -> R<Vec<u8>> {
-    let bad = |what: &str| format!("invalid escape `{what}` in a quoted string");
+    let bad = |_what: &str| "invalid escape in a quoted string".to_owned();
     let mut out = Vec::with_capacity(body.len());
     let mut chars = body.char_indices();
     while let Some((i, c)) = chars.next() {
@@ -303,7 +303,7 @@ fn lex_number(src: &str) -> R<(Tok, usize)> {
         _ => (false, text),
     };
     if body.is_empty() {
-        return Err(format!("bad number syntax `{text}`"));
+        return Err("bad number syntax".into());
     }
     let lower = body.to_ascii_lowercase();
     let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
@@ -324,27 +324,25 @@ fn lex_number(src: &str) -> R<(Tok, usize)> {
         || radix == 16 && digits.contains(['.', 'p'])
         || digits.ends_with('i');
     if float_like {
-        return Err(format!(
-            "floating-point and complex numbers are not supported: `{text}`"
-        ));
+        return Err("floating-point and complex numbers are not supported".into());
     }
     if digits.is_empty()
         || digits.starts_with('_') && radix == 10
         || digits.ends_with('_')
         || digits.contains("__")
     {
-        return Err(format!("bad number syntax `{text}`"));
+        return Err("bad number syntax".into());
     }
     let clean: String = digits.chars().filter(|&c| c != '_').collect();
     let magnitude = u64::from_str_radix(&clean, radix).map_err(|e| match e.kind() {
-        std::num::IntErrorKind::PosOverflow => format!("integer overflow `{text}`"),
-        _ => format!("bad number syntax `{text}`"),
+        std::num::IntErrorKind::PosOverflow => "integer overflow".to_owned(),
+        _ => "bad number syntax".to_owned(),
     })?;
     let value = if neg {
         0i64.checked_sub_unsigned(magnitude)
     } else {
         i64::try_from(magnitude).ok()
     }
-    .ok_or_else(|| format!("integer overflow `{text}`"))?;
+    .ok_or_else(|| "integer overflow".to_owned())?;
     Ok((Tok::Int(value), i))
 }

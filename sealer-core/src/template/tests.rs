@@ -648,3 +648,21 @@ fn fail_the_work_of_many_templates_is_bounded_as_a_whole() {
     let e = render_templates(&templates, &values()).unwrap_err();
     assert!(e.to_string().contains("in all"), "{e}");
 }
+
+#[test]
+fn lexing_errors_name_the_construct_not_the_text() {
+    // Found by fuzz/fuzz_targets/template.rs: the text of a bad number, an overflowing
+    // integer, a float or an escape came back in the message.
+    for (t, word) in [
+        ("{{ -rrrrzzz }}", "bad number syntax"),
+        ("{{ 99999999999999999999999 }}", "integer overflow"),
+        ("{{ 3.14159265358979 }}", "floating-point"),
+        (r#"{{ "\qzzzz" }}"#, "invalid escape"),
+    ] {
+        let e = err(t);
+        assert!(e.contains(word), "{t}: {e}");
+        for leaked in ["rrrr", "99999", "14159", "qzzzz"] {
+            assert!(!e.contains(leaked), "{t}: {e}");
+        }
+    }
+}
