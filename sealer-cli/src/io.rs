@@ -286,20 +286,23 @@ pub fn read_passphrase(path: &Path) -> CliResult<Zeroizing<Vec<u8>>> {
 
 /// Reads input as UTF-8 text.
 pub fn read_text(file: Option<&Path>, what: &str) -> CliResult<Zeroizing<String>> {
-    let bytes = read_input(file, what)?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| {
+    let mut bytes = read_input(file, what)?;
+    // Taken, not copied: the input is the largest thing `seal` holds.
+    let text = String::from_utf8(std::mem::take(&mut *bytes)).map_err(|e| {
+        drop(Zeroizing::new(e.into_bytes()));
         CliError::Input(format!(
             "{}: input is not UTF-8 text: expected a YAML or JSON manifest",
             source_name(file)
         ))
     })?;
+    let text = Zeroizing::new(text);
     if text.trim().is_empty() {
         return Err(CliError::Input(format!(
             "{}: input is empty: expected {what}",
             source_name(file)
         )));
     }
-    Ok(Zeroizing::new(text.to_owned()))
+    Ok(text)
 }
 
 /// Refuses `path` when it exists and is not a regular file: `what` says why one is
@@ -329,69 +332,153 @@ pub fn io_reason(e: &std::io::Error) -> String {
 /// Writes the output of a command: atomically to `path` (temp file in the same folder,
 /// then rename), or to stdout. A closed stdout is not an error.
 pub fn write_output(path: Option<&Path>, data: &[u8], mode: Option<u32>) -> CliResult {
-    match path {
-        Some(p) if p != Path::new("-") => write_atomic(p, data, mode),
-        _ => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(data).and_then(|()| out.flush()) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                // A full disk or a bad descriptor is the place the output was sent to,
-                // not a fault of seal.
-                Err(e) => Err(CliError::Input(format!(
-                    "cannot write the output: {}",
-                    io_reason(&e)
-                ))),
-            }
-        }
-    }
+    let mut out = Output::create(path, mode)?;
+    out.write(data)?;
+    out.finish()
 }
 
 /// Writes `data` to `path` atomically: nothing is left behind if anything fails. `mode`
 /// sets Unix permissions (the existing file's are kept otherwise, or 0644 for new files).
 pub fn write_atomic(path: &Path, data: &[u8], mode: Option<u32>) -> CliResult {
+    write_output(Some(path), data, mode)
+}
+
+/// Output written piece by piece (`seal` streams what it seals). To a file, it goes to a
+/// temp file in the same folder that [`Output::finish`] renames into place: dropped
+/// unfinished, it leaves nothing. FIFOs and devices are written in place, stdout as it
+/// comes; a closed stdout (a reader that stopped) is not an error.
+pub struct Output<'p> {
+    target: Target<'p>,
+    /// Wiped when written or dropped: it may hold plaintext (unsealed Secrets).
+    buffer: Zeroizing<Vec<u8>>,
+}
+
+enum Target<'p> {
+    Stdout {
+        closed: bool,
+    },
+    Temp {
+        tmp: TempFile,
+        path: &'p Path,
+        mode: Option<u32>,
+    },
+    InPlace {
+        file: std::fs::File,
+        path: &'p Path,
+    },
+}
+
+/// Bytes gathered before a write to the target.
+const OUTPUT_CHUNK: usize = 256 * 1024;
+
+impl<'p> Output<'p> {
+    /// Opens the output: `path` (`-` or `None` is stdout) with `mode` for a new file.
+    pub fn create(path: Option<&'p Path>, mode: Option<u32>) -> CliResult<Self> {
+        let target = match path {
+            Some(p) if p != Path::new("-") => open_file_output(p, mode)?,
+            _ => Target::Stdout { closed: false },
+        };
+        Ok(Self {
+            target,
+            buffer: Zeroizing::new(Vec::new()),
+        })
+    }
+
+    /// Adds `data` to the output.
+    pub fn write(&mut self, data: &[u8]) -> CliResult {
+        self.buffer.extend_from_slice(data);
+        if self.buffer.len() >= OUTPUT_CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> CliResult {
+        let data = Zeroizing::new(std::mem::take(&mut *self.buffer));
+        let written = match &mut self.target {
+            Target::Stdout { closed: true } => Ok(()),
+            Target::Stdout { closed } => {
+                let mut out = std::io::stdout().lock();
+                match out.write_all(&data).and_then(|()| out.flush()) {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                        *closed = true;
+                        Ok(())
+                    }
+                    // A full disk or a bad descriptor is the place the output was sent
+                    // to, not a fault of seal.
+                    Err(e) => Err(CliError::Input(format!(
+                        "cannot write the output: {}",
+                        io_reason(&e)
+                    ))),
+                    Ok(()) => Ok(()),
+                }
+            }
+            Target::Temp { tmp, path, .. } => {
+                tmp.write_all(&data).map_err(|e| cannot_write(path, &e))
+            }
+            Target::InPlace { file, path } => file
+                .write_all(&data)
+                .and_then(|()| file.flush())
+                .map_err(|e| cannot_write(path, &e)),
+        };
+        written
+    }
+
+    /// Writes what is left and puts a file output into place.
+    pub fn finish(mut self) -> CliResult {
+        self.flush()?;
+        match self.target {
+            Target::Temp {
+                mut tmp,
+                path,
+                mode,
+            } => {
+                tmp.sync_all().map_err(|e| cannot_write(path, &e))?;
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = mode.unwrap_or_else(|| {
+                        std::fs::metadata(path)
+                            .map(|m| m.permissions().mode() & 0o7777)
+                            .unwrap_or(0o644)
+                    });
+                    tmp.set_permissions(std::fs::Permissions::from_mode(mode))
+                        .map_err(|e| cannot_write(path, &e))?;
+                }
+                #[cfg(not(unix))]
+                let _ = mode;
+                tmp.persist(path).map_err(|e| cannot_write(path, &e))
+            }
+            Target::Stdout { .. } | Target::InPlace { .. } => Ok(()),
+        }
+    }
+}
+
+fn cannot_write(path: &Path, e: &std::io::Error) -> CliError {
+    CliError::Input(format!("cannot write {}: {}", path.display(), io_reason(e)))
+}
+
+/// The target for output to `path`: a temp file beside it, or the path itself when it is
+/// a FIFO or a device (renaming over one, as for `-w /dev/stdout` or `--key-out
+/// /dev/null`, would replace it with a regular file).
+fn open_file_output(path: &Path, mode: Option<u32>) -> CliResult<Target<'_>> {
     let dir: PathBuf = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let fail = |e: std::io::Error| {
-        CliError::Input(format!(
-            "cannot write {}: {}",
-            path.display(),
-            io_reason(&e)
-        ))
-    };
-    // Renaming over a device or a pipe (`-w /dev/stdout`, `--key-out /dev/null`) would
-    // replace it with a regular file: write to such targets in place instead.
     if let Ok(meta) = std::fs::metadata(path)
         && !meta.is_file()
     {
-        return write_through(path, meta.file_type(), data);
+        let file = open_in_place(path, meta.file_type())?;
+        return Ok(Target::InPlace { file, path });
     }
     // Mode 0600 from creation, so that what it holds is never readable by others; on
     // SIGINT, SIGTERM or SIGHUP it is removed (`interrupt`).
-    let mut tmp = TempFile::new_in(&dir).map_err(fail)?;
-    tmp.write_all(data).map_err(fail)?;
-    tmp.sync_all().map_err(fail)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = mode.unwrap_or_else(|| {
-            std::fs::metadata(path)
-                .map(|m| m.permissions().mode() & 0o7777)
-                .unwrap_or(0o644)
-        });
-        tmp.set_permissions(std::fs::Permissions::from_mode(mode))
-            .map_err(fail)?;
-    }
-    #[cfg(not(unix))]
-    let _ = mode;
-    tmp.persist(path).map_err(fail)
+    let tmp = TempFile::new_in(&dir).map_err(|e| cannot_write(path, &e))?;
+    Ok(Target::Temp { tmp, path, mode })
 }
 
-/// Writes `data` into the device or FIFO at `path` (`t` is its type). A FIFO that no
-/// process reads is refused at once: opening it to write would wait for a reader forever.
-fn write_through(path: &Path, t: std::fs::FileType, data: &[u8]) -> CliResult {
+fn open_in_place(path: &Path, t: std::fs::FileType) -> CliResult<std::fs::File> {
     let cannot =
         |reason: String| CliError::Input(format!("cannot write {}: {reason}", path.display()));
     if t.is_dir() {
@@ -407,7 +494,7 @@ fn write_through(path: &Path, t: std::fs::FileType, data: &[u8]) -> CliResult {
     if fifo {
         nonblocking(&mut options);
     }
-    let mut f = options.open(path).map_err(|e| {
+    let f = options.open(path).map_err(|e| {
         if fifo && is_no_reader(&e) {
             cannot("it is a FIFO that no process is reading".into())
         } else {
@@ -415,9 +502,7 @@ fn write_through(path: &Path, t: std::fs::FileType, data: &[u8]) -> CliResult {
         }
     })?;
     blocking(&f).map_err(|e| cannot(io_reason(&e)))?;
-    f.write_all(data)
-        .and_then(|()| f.flush())
-        .map_err(|e| cannot(io_reason(&e)))
+    Ok(f)
 }
 
 /// Whether opening a FIFO to write failed for want of a reader (ENXIO).

@@ -92,10 +92,7 @@ fn parse_input(file: Option<&Path>, what: &str) -> CliResult<(Documents, bool)> 
     let text = io::read_text(file, what)?;
     let docs = manifest::parse_documents(&text).map_err(context(&io::source_name(file)))?;
     if docs.is_empty() {
-        return Err(CliError::Input(format!(
-            "{}: no objects found: expected {what}",
-            io::source_name(file)
-        )));
+        return Err(no_objects(&io::source_name(file), what));
     }
     Ok((docs, manifest::is_json(&text)))
 }
@@ -113,33 +110,93 @@ fn emit(
 }
 
 fn cmd_seal(a: &args::SealArgs) -> CliResult {
-    let (docs, _) = parse_input(a.io.file.as_deref(), "a Secret manifest (YAML or JSON)")?;
-    // --cert / SEALER_CERT, else the certificate .sealer.yaml maps to the input's path.
-    let cert = match repo_config::mapped_cert(a.cert.cert.as_deref(), a.io.file.as_deref(), now())?
-    {
-        Some(cert) => {
-            material::warn_if_not_valid_yet(&cert);
-            cert
-        }
-        None => load_cert(&a.cert)?,
-    };
+    let file = a.io.file.as_deref();
+    let source = io::source_name(file);
+    let text = io::read_text(file, SEAL_INPUT)?;
     let opts = SealOptions {
         scope: a.scope,
         namespace: a.namespace.clone(),
         name: a.name.clone(),
         allow_empty_data: a.allow_empty_data,
     };
-    if a.name.is_some() && docs.len() > 1 {
+    // First pass, without the certificate: the whole input is read and checked, one
+    // document at a time, so that nothing is written when any of it is wrong. A syntax
+    // error anywhere comes first, then the certificate, then the first refused Secret.
+    let mut refused = None;
+    let count = manifest::for_each_document(&text, |mut doc| {
+        if refused.is_none() {
+            refused = seal::check_secret(&doc, &opts).err();
+        }
+        manifest::wipe(&mut doc);
+        Ok(())
+    })
+    .map_err(context(&source))?;
+    if count == 0 {
+        return Err(no_objects(&source, SEAL_INPUT));
+    }
+    // --cert / SEALER_CERT, else the certificate .sealer.yaml maps to the input's path.
+    let cert = match repo_config::mapped_cert(a.cert.cert.as_deref(), file, now())? {
+        Some(cert) => {
+            material::warn_if_not_valid_yet(&cert);
+            cert
+        }
+        None => load_cert(&a.cert)?,
+    };
+    if a.name.is_some() && count > 1 {
         return Err(CliError::Input(
             "--name applies to a single Secret, but the input has several".into(),
         ));
     }
-    let source = io::source_name(a.io.file.as_deref());
-    let docs: Vec<&Value> = docs.iter().collect();
-    let sealed = seal_parallel(&docs, &cert, &opts).map_err(context(&source))?;
-    // Sealed output holds no plaintext: render it directly.
-    let rendered = manifest::render(&sealed, format_of(a.format))?;
-    io::write_output(a.io.output.as_deref(), rendered.as_bytes(), None)
+    if let Some(e) = refused {
+        return Err(context(&source)(e));
+    }
+    // Second pass: seal and write in batches, so memory holds one batch, not the input.
+    let format = format_of(a.format);
+    let mut out = io::Output::create(a.io.output.as_deref(), None)?;
+    let mut batch: Vec<Value> = Vec::with_capacity(SEAL_BATCH);
+    let mut first = true;
+    let mut flush = |batch: &mut Vec<Value>, out: &mut io::Output<'_>| -> CliResult {
+        let docs: Vec<&Value> = batch.iter().collect();
+        let sealed = seal_parallel(&docs, &cert, &opts).map_err(context(&source));
+        batch.iter_mut().for_each(manifest::wipe);
+        batch.clear();
+        // Sealed output holds no plaintext: render it directly.
+        let rendered = manifest::render(&sealed?, format)?;
+        if !first && format == Format::Yaml {
+            out.write(b"---\n")?;
+        }
+        first = false;
+        out.write(rendered.as_bytes())
+    };
+    let mut failed = None;
+    let read = manifest::for_each_document(&text, |doc| {
+        batch.push(doc);
+        if batch.len() == SEAL_BATCH
+            && let Err(e) = flush(&mut batch, &mut out)
+        {
+            failed = Some(e);
+            return Err(sealer_core::Error::Crypto("stopped"));
+        }
+        Ok(())
+    });
+    if let Err(e) = read {
+        batch.iter_mut().for_each(manifest::wipe);
+        return Err(failed.unwrap_or_else(|| context(&source)(e)));
+    }
+    if !batch.is_empty() {
+        flush(&mut batch, &mut out)?;
+    }
+    out.finish()
+}
+
+/// What `seal` reads.
+const SEAL_INPUT: &str = "a Secret manifest (YAML or JSON)";
+
+/// Secrets sealed (and held) at once by `seal`: enough to keep every core busy.
+const SEAL_BATCH: usize = 512;
+
+fn no_objects(source: &str, what: &str) -> CliError {
+    CliError::Input(format!("{source}: no objects found: expected {what}"))
 }
 
 /// Seals every Secret, spreading the RSA work over the machine's cores. The output keeps

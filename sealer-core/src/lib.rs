@@ -15,6 +15,7 @@ pub mod error;
 pub mod key_secret;
 pub mod keys;
 pub mod manifest;
+mod reader;
 mod rsa_backend;
 pub mod scope;
 pub mod seal;

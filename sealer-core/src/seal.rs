@@ -104,8 +104,21 @@ fn require_secret(doc: &Value) -> Result<()> {
     }
 }
 
-/// Seals a Secret manifest into a SealedSecret object.
-pub fn seal_secret(secret: &Value, cert: &SealingCert, opts: &SealOptions) -> Result<Value> {
+/// What sealing a Secret needs, checked: its target and its values.
+struct Checked {
+    name: String,
+    namespace: Option<String>,
+    scope: Scope,
+    values: Values,
+}
+
+/// Checks everything [`seal_secret`] would refuse, without sealing (no certificate, no
+/// RSA): `seal` checks a whole stream before it writes anything.
+pub fn check_secret(secret: &Value, opts: &SealOptions) -> Result<()> {
+    check(secret, opts).map(drop)
+}
+
+fn check(secret: &Value, opts: &SealOptions) -> Result<Checked> {
     require_secret(secret)?;
     let name = fill(
         MetaField::Name,
@@ -137,6 +150,22 @@ pub fn seal_secret(secret: &Value, cert: &SealingCert, opts: &SealOptions) -> Re
     if values.is_empty() && !opts.allow_empty_data {
         return Err(Error::EmptySecret { secret: name });
     }
+    Ok(Checked {
+        name,
+        namespace,
+        scope,
+        values,
+    })
+}
+
+/// Seals a Secret manifest into a SealedSecret object.
+pub fn seal_secret(secret: &Value, cert: &SealingCert, opts: &SealOptions) -> Result<Value> {
+    let Checked {
+        name,
+        namespace,
+        scope,
+        values,
+    } = check(secret, opts)?;
     let target = Target {
         scope,
         namespace: namespace.clone().unwrap_or_default(),
