@@ -796,3 +796,53 @@ fn a_certificate_not_valid_yet_seals_with_one_warning_line() {
         assert!(stdout(&opened).contains("name: db"), "{args:?}");
     }
 }
+
+/// `n` Secrets in a YAML stream; the one at `bad` (if any) has a key Kubernetes refuses.
+fn stream_of(n: usize, bad: Option<usize>) -> String {
+    (0..n)
+        .map(|i| {
+            let key = if Some(i) == bad { "no/slash" } else { "k" };
+            format!("---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: s-{i}\n  namespace: ns\nstringData:\n  {key}: v-{i}\n")
+        })
+        .collect()
+}
+
+#[test]
+fn a_stream_longer_than_a_batch_is_sealed_in_order_and_whole() {
+    let cert = fx().cert();
+    let out = seal(&["--cert", &cert], &stream_of(1100, None));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("  name: "))
+        .collect();
+    let want: Vec<String> = (0..1100).map(|i| format!("s-{i}")).collect();
+    assert_eq!(names, want);
+    assert_eq!(text.matches("\n---\n").count(), 1099);
+}
+
+#[test]
+fn fail_a_bad_secret_after_the_first_batch_stops_the_run_before_any_output() {
+    // seal writes as it seals, batch by batch: a refused Secret late in the stream must
+    // still leave no output at all, on stdout or in a -w file.
+    let cert = fx().cert();
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("sealed.yaml");
+    let target_s = target.display().to_string();
+    for args in [
+        vec!["--cert", &cert],
+        vec!["--cert", &cert, "-w", &target_s],
+    ] {
+        let out = seal(&args, &stream_of(1100, Some(1000)));
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "{args:?}");
+        assert!(
+            stderr(&out).contains("Secret key `no/slash` is not valid"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(!target.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}

@@ -395,7 +395,7 @@ impl<'p> Output<'p> {
 
     fn flush(&mut self) -> CliResult {
         let data = Zeroizing::new(std::mem::take(&mut *self.buffer));
-        let written = match &mut self.target {
+        match &mut self.target {
             Target::Stdout { closed: true } => Ok(()),
             Target::Stdout { closed } => {
                 let mut out = std::io::stdout().lock();
@@ -420,8 +420,7 @@ impl<'p> Output<'p> {
                 .write_all(&data)
                 .and_then(|()| file.flush())
                 .map_err(|e| cannot_write(path, &e)),
-        };
-        written
+        }
     }
 
     /// Writes what is left and puts a file output into place.
