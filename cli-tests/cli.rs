@@ -542,14 +542,14 @@ fn fail_validate_fails_wherever_unseal_fails() {
                 let value = data.remove("password").unwrap();
                 data.insert("a\nok    prod/db: fine".into(), value);
             }),
-            "a\\nok    prod/db: fin…: Secret key `a\\nok    prod/db: fin…` is not valid",
+            "a\\nok    prod/db: fi…: Secret key `a\\nok    prod/db: fi…` is not valid",
         ),
         (
             broken("forged-key-not-a-string", &|v| {
                 let data = v["spec"]["encryptedData"].as_object_mut().unwrap();
                 data.insert("b\nok    prod/db: fine".into(), serde_json::json!(1));
             }),
-            "b\\nok    prod/db: fin…: Secret key `b\\nok    prod/db: fin…` is not valid",
+            "b\\nok    prod/db: fi…: Secret key `b\\nok    prod/db: fi…` is not valid",
         ),
     ];
     let key = fx().key();

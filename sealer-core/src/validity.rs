@@ -96,18 +96,20 @@ pub fn shown_key(key: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A key, name or namespace as a message shows it: control characters escaped, and cut
-/// after 20 characters (such a text can be long, or pasted content; the rule and the
-/// position are what matter).
+/// after 20 characters of what is shown (such a text can be long, or pasted content; the
+/// rule and the position are what matter).
 pub fn shown(text: &str) -> String {
     const SHOWN: usize = 20;
-    let mut out = text
-        .chars()
-        .take(SHOWN)
-        .collect::<String>()
-        .escape_debug()
-        .to_string();
-    if text.chars().count() > SHOWN {
-        out.push('…');
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let escaped = c.escape_debug().to_string();
+        if used + escaped.chars().count() > SHOWN {
+            out.push('…');
+            return out;
+        }
+        used += escaped.chars().count();
+        out.push_str(&escaped);
     }
     out
 }
@@ -161,6 +163,8 @@ mod tests {
     #[test]
     fn shown_text_is_escaped_and_cut() {
         assert_eq!(shown("a\0b\n"), "a\\0b\\n");
+        // The cut counts what is shown: an escape takes its room.
+        assert_eq!(shown(&"\\".repeat(30)), format!("{}…", "\\".repeat(20)));
         let long = shown(&"k".repeat(300));
         assert_eq!(long, format!("{}…", "k".repeat(20)));
     }
