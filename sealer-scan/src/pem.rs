@@ -20,11 +20,24 @@ const MAX_BLOCK: usize = 64 * 1024;
 pub struct PemHit {
     /// Byte offset of `-----BEGIN` in the searched text.
     pub offset: usize,
-    /// The label, e.g. `RSA PRIVATE KEY`.
-    pub label: String,
+    /// The label as a message shows it: one of [`KNOWN_LABELS`], or `an unusual label`
+    /// (any other label ending in `PRIVATE KEY` is input text, not a name).
+    pub label: &'static str,
     /// The block's body (what the fingerprint hashes).
     pub body: Vec<u8>,
 }
+
+/// The labels of private keys that tools write (RFC 7468, OpenSSL, OpenSSH, OpenPGP).
+pub const KNOWN_LABELS: [&str; 8] = [
+    "RSA PRIVATE KEY",
+    "EC PRIVATE KEY",
+    "DSA PRIVATE KEY",
+    "OPENSSH PRIVATE KEY",
+    "ENCRYPTED PRIVATE KEY",
+    "PRIVATE KEY",
+    "ANY PRIVATE KEY",
+    "PGP PRIVATE KEY BLOCK",
+];
 
 /// Whether a PEM label names private key material.
 pub fn is_private_label(label: &str) -> bool {
@@ -57,7 +70,11 @@ pub fn private_keys(text: &[u8]) -> Vec<PemHit> {
         if body.len() >= MIN_BODY {
             hits.push(PemHit {
                 offset,
-                label: label.to_owned(),
+                label: KNOWN_LABELS
+                    .iter()
+                    .find(|known| **known == label)
+                    .copied()
+                    .unwrap_or("an unusual label"),
                 body,
             });
         }
@@ -185,6 +202,15 @@ mod tests {
         let damaged =
             format!("-----BEGIN RSA PRIVATE K\u{4}-spec----BEGIN PRIVATE KEY-----\n{BODY}\n");
         assert!(private_keys(damaged.as_bytes()).is_empty());
+    }
+
+    #[test]
+    fn an_unusual_label_is_found_but_not_repeated() {
+        // Found by fuzz/fuzz_targets/scanner.rs: any label ending in PRIVATE KEY was
+        // shown as it was written.
+        let hits = private_keys(pem("ENURECCRYPTED PRIVATE KEY").as_bytes());
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].label, "an unusual label");
     }
 
     #[test]

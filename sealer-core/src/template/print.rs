@@ -235,8 +235,9 @@ fn int_text(n: i64, radix: u32, upper: bool, spec: &Spec) -> String {
         if p == 0 && mag == 0 {
             digits.clear();
         }
-        while digits.len() < p {
-            digits.insert(0, '0');
+        if digits.len() < p {
+            // At once: one zero at a time at the front costs the square of the length.
+            digits.insert_str(0, &"0".repeat(p - digits.len()));
         }
     }
     let sign = if n < 0 {
