@@ -1,7 +1,8 @@
 //! Leader election through a `coordination.k8s.io/v1` Lease, so two replicas never write
 //! at once. Every replica serves HTTP and loads keys; only the leader reconciles and
-//! creates keys. A leader that cannot renew in time stops leading (the process exits
-//! and is restarted), and releases the Lease on graceful shutdown.
+//! creates keys. A leader that cannot renew within two thirds of the lease (client-go's
+//! renew deadline: 10 s of 15) stops leading before anyone else may take over, and tries
+//! to lead again; it releases the Lease on graceful shutdown.
 
 use std::time::Duration;
 
@@ -92,7 +93,10 @@ pub async fn try_acquire(client: &Client, cfg: &LeaseConfig) -> Result<bool, kub
 pub async fn acquire(client: &Client, cfg: &LeaseConfig) {
     let retry = cfg.duration / 3;
     loop {
-        match try_acquire(client, cfg).await {
+        let attempt = tokio::time::timeout(retry, try_acquire(client, cfg)).await;
+        match attempt.unwrap_or(Err(kube::Error::Service(
+            "taking the lease timed out".into(),
+        ))) {
             Ok(true) => {
                 tracing::info!(lease = %cfg.name, identity = %cfg.identity, "leading");
                 return;
@@ -104,13 +108,20 @@ pub async fn acquire(client: &Client, cfg: &LeaseConfig) {
     }
 }
 
-/// Renews the lease until renewal fails for longer than its duration; then returns.
+/// Renews the lease until renewal fails for two thirds of its duration (or another
+/// replica holds it); then returns, early enough that this replica has stopped before
+/// the lease expires and another one may take it.
 pub async fn hold(client: &Client, cfg: &LeaseConfig) {
     let period = cfg.duration / 3;
     let mut last_ok = tokio::time::Instant::now();
     loop {
         tokio::time::sleep(period).await;
-        match try_acquire(client, cfg).await {
+        // Bounded: over a stalled connection (a partition drops packets, it does not
+        // refuse them) a request can hang far past the lease.
+        let attempt = tokio::time::timeout(period, try_acquire(client, cfg)).await;
+        match attempt.unwrap_or(Err(kube::Error::Service(
+            "renewing the lease timed out".into(),
+        ))) {
             Ok(true) => last_ok = tokio::time::Instant::now(),
             Ok(false) => {
                 tracing::error!(lease = %cfg.name, "lost the lease to another replica");
@@ -118,7 +129,7 @@ pub async fn hold(client: &Client, cfg: &LeaseConfig) {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "renewing the lease failed");
-                if last_ok.elapsed() >= cfg.duration {
+                if last_ok.elapsed() >= cfg.duration * 2 / 3 {
                     tracing::error!("could not renew the lease in time");
                     return;
                 }

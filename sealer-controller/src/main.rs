@@ -212,7 +212,8 @@ async fn run(flags: Flags) -> Result<(), String> {
         }
     }
 
-    tokio::spawn(keys::renew_keys(ctx.clone(), key_changes_rx.clone()));
+    // Leader-only: aborted when the lease is lost, started again when it is won back.
+    let mut renewer = tokio::spawn(keys::renew_keys(ctx.clone(), key_changes_rx.clone()));
 
     // Reconciling before a key is loaded would mark every SealedSecret as failed for a
     // moment (and cost a status write each): wait for the first key.
@@ -241,29 +242,45 @@ async fn run(flags: Flags) -> Result<(), String> {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
-    // Key set changed: reconcile everything (in-sync objects cost a digest check only),
-    // so SealedSecrets that failed for want of a key are retried at once.
-    let retrigger = tokio_stream_from_watch(key_changes_rx);
-    let controller = Controller::new(sealed, watcher::Config::default().any_semantic())
-        .owns_stream(watcher(secrets, watcher::Config::default().any_semantic()).touched_objects())
-        .reconcile_all_on(retrigger)
-        .with_config(controller::Config::default().concurrency(flags.concurrency))
-        .graceful_shutdown_on(shutdown_signal())
-        .run(reconcile::reconcile, reconcile::error_policy, ctx.clone())
-        .for_each(|_| async {});
-
-    let lost = async {
-        if flags.leader_elect {
-            leader::hold(&client, &lease).await;
-        } else {
-            std::future::pending::<()>().await;
+    let (mut api_server, mut metrics_server) = (api_server, metrics_server);
+    let result = loop {
+        // Key set changed: reconcile everything (in-sync objects cost a digest check
+        // only), so SealedSecrets that failed for want of a key are retried at once.
+        let retrigger = tokio_stream_from_watch(key_changes_rx.clone());
+        let controller = Controller::new(sealed.clone(), watcher::Config::default().any_semantic())
+            .owns_stream(
+                watcher(secrets.clone(), watcher::Config::default().any_semantic())
+                    .touched_objects(),
+            )
+            .reconcile_all_on(retrigger)
+            .with_config(controller::Config::default().concurrency(flags.concurrency))
+            .graceful_shutdown_on(shutdown_signal())
+            .run(reconcile::reconcile, reconcile::error_policy, ctx.clone())
+            .for_each(|_| async {});
+        let lost = async {
+            if flags.leader_elect {
+                leader::hold(&client, &lease).await;
+            } else {
+                std::future::pending::<()>().await;
+            }
+        };
+        tokio::select! {
+            () = controller => break Ok(()),
+            () = lost => {}
+            r = &mut api_server => break r.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| format!("HTTP API: {e}"))),
+            r = &mut metrics_server => break r.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| format!("metrics: {e}"))),
         }
-    };
-    let result = tokio::select! {
-        () = controller => Ok(()),
-        () = lost => Err("lost leadership; exiting so a fresh process can re-elect".to_owned()),
-        r = api_server => r.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| format!("HTTP API: {e}"))),
-        r = metrics_server => r.map_err(|e| e.to_string()).and_then(|r| r.map_err(|e| format!("metrics: {e}"))),
+        // The lease could not be renewed (the API server out of reach, or another
+        // replica took it): stop writing at once, keep serving HTTP, and lead again
+        // once the lease is won back. Exiting instead would make every API server
+        // restart longer than the lease a container restart.
+        renewer.abort();
+        tracing::error!(lease = %lease.name, "lost the lease: not reconciling until it is won back");
+        tokio::select! {
+            () = leader::acquire(&client, &lease) => {}
+            () = shutdown_signal() => break Ok(()),
+        }
+        renewer = tokio::spawn(keys::renew_keys(ctx.clone(), key_changes_rx.clone()));
     };
     if flags.leader_elect {
         leader::release(&client, &lease).await;

@@ -70,7 +70,34 @@ stop_pidfile() {
   rm -f "$pidfile"
 }
 
-# A free TCP port on 127.0.0.1 (asks the kernel for one).
+# A free TCP port on 127.0.0.1, from 12000-19999: below the kernel's ephemeral range, so
+# that no outgoing connection can take it while a component is restarted, and apart from
+# the 20000-31999 the test harness gives controllers.
 free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+  python3 -c '
+import random, socket
+for _ in range(200):
+    port = random.randint(12000, 19999)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:
+    raise SystemExit("no free port in 12000-19999")
+'
+}
+
+# Start component NAME (etcd, kube-apiserver) of the plane in $SEALER_CLUSTER_DIR from the
+# arguments `up` saved in NAME.args, in its own session, logging to logs/NAME.log;
+# records its pid in NAME.pid. Fd 8 (up's lock) is not passed on.
+launch() {
+  local name=$1 args
+  mapfile -d '' -t args <"$SEALER_CLUSTER_DIR/$name.args"
+  setsid "${args[@]}" </dev/null >>"$SEALER_CLUSTER_DIR/logs/$name.log" 2>&1 8>&- &
+  echo $! >"$SEALER_CLUSTER_DIR/$name.pid"
 }

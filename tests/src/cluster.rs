@@ -9,6 +9,7 @@
 //! in its own namespace from [`namespace`] and never relies on cleanup.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -199,5 +200,105 @@ pub async fn apply_crd(
         Ok(Ok(None)) => panic!("CRD {name} disappeared while waiting for it to be Established"),
         Ok(Err(e)) => panic!("watching CRD {name} failed: {e}"),
         Err(_) => panic!("CRD {name} was not Established within {CRD_ESTABLISHED_TIMEOUT:?}"),
+    }
+}
+
+/// A private control plane with its own state dir under /tmp, so a test may restart or
+/// destroy it without disturbing the shared plane other tests use. Stopped and removed
+/// on drop.
+pub struct PrivatePlane {
+    dir: PathBuf,
+    /// Its admin kubeconfig.
+    pub kubeconfig: PathBuf,
+}
+
+impl PrivatePlane {
+    /// Starts a plane with `tests/cluster/up` in a fresh state dir named after `prefix`.
+    ///
+    /// # Panics
+    /// When `up` fails (its output is in the message).
+    pub fn up(prefix: &str) -> Self {
+        let dir = PathBuf::from("/tmp").join(unique_name(prefix));
+        let out = Command::new(crate::peers::repo_root().join("tests/cluster/up"))
+            .env("SEALER_CLUSTER_DIR", &dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tests/cluster/up: {e}"));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let kubeconfig = stdout
+            .trim()
+            .strip_prefix("export KUBECONFIG=")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| {
+                let _ = std::fs::remove_dir_all(&dir);
+                panic!(
+                    "tests/cluster/up for a private plane in {} failed ({}): {stdout}{}",
+                    dir.display(),
+                    out.status,
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            });
+        Self { dir, kubeconfig }
+    }
+
+    /// Its state dir.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A client for it, checked to answer.
+    ///
+    /// # Panics
+    /// When the API server does not answer.
+    pub async fn client(&self) -> Client {
+        let client = client_from(&self.kubeconfig).await;
+        client
+            .apiserver_version()
+            .await
+            .unwrap_or_else(|e| panic!("the private plane does not answer: {e}"));
+        client
+    }
+
+    /// Restarts `components` (`etcd`, `kube-apiserver`) with `tests/cluster/restart`,
+    /// keeping them stopped `down_for` first; returns once they are healthy again.
+    ///
+    /// # Panics
+    /// When the script fails (its output is in the message).
+    pub fn restart(&self, components: &[&str], down_for: Duration) {
+        let out = Command::new(crate::peers::repo_root().join("tests/cluster/restart"))
+            .env("SEALER_CLUSTER_DIR", &self.dir)
+            .arg("--down-for")
+            .arg(down_for.as_secs().to_string())
+            .args(components)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tests/cluster/restart: {e}"));
+        assert!(
+            out.status.success(),
+            "tests/cluster/restart {components:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Stops etcd and kube-apiserver and deletes every file of the plane.
+    pub fn destroy(&mut self) {
+        if self.dir.as_os_str().is_empty() {
+            return;
+        }
+        let _ = Command::new(crate::peers::repo_root().join("tests/cluster/down"))
+            .env("SEALER_CLUSTER_DIR", &self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+        self.dir = PathBuf::new();
+    }
+}
+
+impl Drop for PrivatePlane {
+    fn drop(&mut self) {
+        self.destroy();
     }
 }

@@ -412,6 +412,22 @@ impl RunningController {
         }
     }
 
+    /// Whether the process is still running (it has not exited, crashed or been
+    /// stopped).
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+    }
+
+    /// Kills it with SIGKILL (no shutdown of any kind) and reaps it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
     /// Sends SIGTERM and waits (20 s at most); returns whether it exited successfully.
     pub fn terminate(&mut self) -> bool {
         self.child.take().is_some_and(terminate_child)

@@ -179,6 +179,42 @@ pub async fn wait_data(client: &Client, ns: &str, prefix: &str, count: usize) ->
     .await
 }
 
+/// Waits (at most `timeout`) until the Secrets `ns/prefix-*` hold exactly `want`;
+/// returns how long that took.
+///
+/// # Panics
+/// After `timeout`, with how many Secrets were missing or wrong.
+pub async fn wait_equal(
+    client: &Client,
+    ns: &str,
+    prefix: &str,
+    want: &Data,
+    timeout: Duration,
+) -> Duration {
+    let start = std::time::Instant::now();
+    let deadline = start + timeout;
+    loop {
+        let got = secret_data(client, ns, prefix).await;
+        if &got == want {
+            return start.elapsed();
+        }
+        if std::time::Instant::now() > deadline {
+            let wrong = want.iter().filter(|(k, v)| got.get(*k) != Some(v)).count();
+            let extra = got.keys().filter(|k| !want.contains_key(*k)).count();
+            panic!(
+                "after {timeout:?}, {wrong} of {} Secrets {ns}/{prefix}-* were missing or wrong and {extra} unexpected",
+                want.len()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// How many Secrets `ns/prefix-*` exist.
+pub async fn count_secrets(client: &Client, ns: &str, prefix: &str) -> usize {
+    secret_data(client, ns, prefix).await.len()
+}
+
 /// The data [`secrets_yaml`] with the same `prefix` and `count` unseals to.
 pub fn expected_data(prefix: &str, count: usize) -> Data {
     (0..count)

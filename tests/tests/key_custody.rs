@@ -8,8 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{Event, Namespace, Secret};
@@ -17,76 +16,16 @@ use kube::Client;
 use kube::api::{Api, ListParams, ObjectMeta, PostParams};
 use sealer_core::backup::{self, KdfParams};
 use sealer_core::keys::KEY_LABEL;
-use sealer_tests::cluster;
+use sealer_tests::cluster::{self, PrivatePlane};
 use sealer_tests::controller::{RunningController, wait_for};
 use sealer_tests::custody::{
     PASSPHRASE, TIMEOUT, apply_all, base64_of, expected_data, key_secrets, keys_list, ok, p,
     run_in, seal_all, seal_in, secrets_yaml, wait_data,
 };
-use sealer_tests::peers::{repo_root, seal_bin};
+use sealer_tests::peers::seal_bin;
 use serde_json::{Value, json};
 
 const T: Duration = TIMEOUT;
-
-/// A private control plane with its own state dir under /tmp, so a test may destroy it
-/// without disturbing the shared plane other tests use. Stopped and removed on drop.
-struct Plane {
-    dir: PathBuf,
-    kubeconfig: PathBuf,
-}
-
-impl Plane {
-    fn up(prefix: &str) -> Self {
-        let dir = PathBuf::from("/tmp").join(cluster::unique_name(prefix));
-        let out = Command::new(repo_root().join("tests/cluster/up"))
-            .env("SEALER_CLUSTER_DIR", &dir)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let kubeconfig = stdout
-            .trim()
-            .strip_prefix("export KUBECONFIG=")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                let _ = std::fs::remove_dir_all(&dir);
-                panic!(
-                    "tests/cluster/up for a private plane in {} failed ({}): {stdout}{}",
-                    dir.display(),
-                    out.status,
-                    String::from_utf8_lossy(&out.stderr)
-                )
-            });
-        Self { dir, kubeconfig }
-    }
-
-    async fn client(&self) -> Client {
-        let client = cluster::client_from(&self.kubeconfig).await;
-        client.apiserver_version().await.unwrap();
-        client
-    }
-
-    /// Stops etcd and kube-apiserver and deletes every file of the plane.
-    fn destroy(&mut self) {
-        if self.dir.as_os_str().is_empty() {
-            return;
-        }
-        let _ = Command::new(repo_root().join("tests/cluster/down"))
-            .env("SEALER_CLUSTER_DIR", &self.dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let _ = std::fs::remove_dir_all(&self.dir);
-        self.dir = PathBuf::new();
-    }
-}
-
-impl Drop for Plane {
-    fn drop(&mut self) {
-        self.destroy();
-    }
-}
 
 async fn create_namespace(client: &Client, name: &str) {
     let ns = Namespace {
@@ -128,7 +67,7 @@ async fn disaster_drill_50_secrets_come_back_byte_identical_on_a_fresh_plane() {
     let (keys_ns, apps) = ("sealer-keys", "apps");
 
     // Plane A: our controller unseals 50 SealedSecrets.
-    let mut a = Plane::up("drill-a");
+    let mut a = PrivatePlane::up("drill-a");
     let client_a = a.client().await;
     cluster::apply_crd(&client_a, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
     create_namespace(&client_a, keys_ns).await;
@@ -237,7 +176,7 @@ async fn disaster_drill_50_secrets_come_back_byte_identical_on_a_fresh_plane() {
 
     // Disaster: plane A is gone, files and all.
     assert!(ctl.terminate());
-    let dir_a = a.dir.clone();
+    let dir_a = a.dir().to_path_buf();
     a.destroy();
     assert!(!dir_a.exists());
     drop(client_a);
@@ -246,7 +185,7 @@ async fn disaster_drill_50_secrets_come_back_byte_identical_on_a_fresh_plane() {
     // Secret back: the plain one through `kubectl apply`, the encrypted one through
     // `seal keys restore` (twice: the second changes nothing).
     for form in ["plain", "encrypted"] {
-        let b = Plane::up(&format!("drill-{form}"));
+        let b = PrivatePlane::up(&format!("drill-{form}"));
         let client_b = b.client().await;
         cluster::apply_crd(&client_b, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
         create_namespace(&client_b, keys_ns).await;
