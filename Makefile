@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: crd help demo test lint unit build peers cluster-up cluster-down smoke-bitnami bench bench-seal bench-unseal bench-controller vectors
+.PHONY: crd help demo test lint unit build peers cluster-up cluster-down smoke-bitnami fuzz bench bench-seal bench-unseal bench-controller bench-seal-memory bench-soak vectors
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ cluster-down: ## stop the test control plane
 smoke-bitnami: ## kubeseal -> control plane -> Bitnami controller round trip
 	tests/peers/smoke-bitnami
 
+fuzz: ## every fuzz target for FUZZ_SECONDS (default 60) from the committed corpus
+	fuzz/run $${FUZZ_SECONDS:-60}
+
 bench: bench-seal bench-unseal bench-controller ## all benchmarks
 
 bench-seal: ## seal vs kubeseal, 1,000 Secrets x 3 values
@@ -45,6 +48,12 @@ bench-unseal: ## per-value unseal vs openssl speed rsa4096
 
 bench-controller: ## sealer-controller vs the Bitnami controller, 2,000 SealedSecrets (starts the plane)
 	bash bench/controller-vs-bitnami
+
+bench-seal-memory: ## seal's peak RSS and throughput on 200,000 Secrets (YAML) and 100,000 (JSON array)
+	bash bench/seal-memory
+
+bench-soak: ## 2,000 SealedSecrets, 20 updates/s for 10 min: latency, lost updates, RSS (starts the plane)
+	bash bench/controller-soak
 
 vectors: ## regenerate the frozen interop vectors (needs the peers)
 	tests/vectors/generate
