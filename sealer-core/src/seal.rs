@@ -11,6 +11,7 @@ use crate::error::{Error, MetaField, ObjectKind, Result};
 use crate::keys::KeyRing;
 use crate::manifest::{self, SEALED_SECRET_API_VERSION, SEALED_SECRET_KIND};
 use crate::scope::{ANNOTATION_CLUSTER_WIDE, ANNOTATION_NAMESPACE_WIDE, Scope};
+use crate::template::MAX_SECRET_DATA;
 use crate::validity::shown;
 
 /// Annotation recording the fingerprint(s) of the certificate(s) that sealed the values,
@@ -149,6 +150,16 @@ fn check(secret: &Value, opts: &SealOptions) -> Result<Checked> {
     let values = secret_values(secret)?;
     if values.is_empty() && !opts.allow_empty_data {
         return Err(Error::EmptySecret { secret: name });
+    }
+    // The API server refuses a Secret of more than 1 MiB of data (MaxSecretSize): its
+    // SealedSecret could never be unsealed into one.
+    let size = values
+        .values()
+        .fold(0usize, |sum, v| sum.saturating_add(v.len()));
+    if size > MAX_SECRET_DATA {
+        return Err(Error::SecretDataTooLarge {
+            limit: MAX_SECRET_DATA,
+        });
     }
     Ok(Checked {
         name,

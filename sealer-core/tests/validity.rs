@@ -308,3 +308,23 @@ fn fail_the_typed_unseal_refuses_what_the_api_server_would() {
         .to_string();
     assert!(err.starts_with("namespace `prod/db` is not valid"), "{err}");
 }
+
+#[test]
+fn fail_a_secret_the_api_server_would_refuse_for_its_size_is_not_sealed() {
+    // Kubernetes' MaxSecretSize: at most 1 MiB of data, all values together. Sealing a
+    // larger Secret made a SealedSecret no controller could ever write.
+    let half = "x".repeat(512 * 1024);
+    let doc = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "big", "namespace": "prod"},
+        "stringData": {"a": half, "b": half, "c": "y"},
+    });
+    let e = seal_err(&doc, &SealOptions::default());
+    assert!(e.contains("larger than 1048576 bytes"), "{e}");
+    let fits = json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "big", "namespace": "prod"},
+        "stringData": {"a": half, "b": half},
+    });
+    assert!(seal_secret(&fits, &cert(), &SealOptions::default()).is_ok());
+}
