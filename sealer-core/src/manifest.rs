@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use zeroize::Zeroize;
 
 use crate::error::{Error, Result, ShownKind};
-pub use crate::reader::{for_each_document, parse_documents};
+pub use crate::reader::{for_each_document, json_values, parse_documents};
 use crate::validity;
 
 /// API version of SealedSecret objects.

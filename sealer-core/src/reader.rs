@@ -243,6 +243,19 @@ pub fn for_each_document(text: &str, mut f: impl FnMut(Value) -> Result<()>) -> 
     Ok(count)
 }
 
+/// The top-level values of concatenated JSON as they are (no `List` flattening, arrays
+/// kept whole), a key twice in one object refused as everywhere else: for readers that
+/// look at whatever a JSON file holds (the commit gate).
+pub fn json_values(text: &str) -> Result<Documents> {
+    let mut docs = Documents::default();
+    for item in serde_json::Deserializer::from_str(text.trim_start_matches('\u{feff}'))
+        .into_iter::<UniqueKeys>()
+    {
+        docs.push(item.map_err(|e| json_error(&e))?.0);
+    }
+    Ok(docs)
+}
+
 /// A document as read, with its position in the input (from 1) for errors.
 type Emit<'a> = dyn FnMut(Value, usize) -> Result<()> + 'a;
 

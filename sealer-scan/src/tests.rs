@@ -499,3 +499,13 @@ fn check_key_shown(r: &FileReport) {
         assert!(shown.contains("password"), "{shown}");
     }
 }
+
+#[test]
+fn a_json_secret_with_a_key_twice_is_a_finding_whichever_value_comes_last() {
+    // serde_json keeps the last of two equal keys: an empty second `password` hid the
+    // first, and the file passed.
+    let text = r#"{"apiVersion":"v1","kind":"Secret","metadata":{"name":"db"},"stringData":{"password":"hunter2","password":""}}"#;
+    let r = scan("apps/db.json", text);
+    assert!(!r.findings.is_empty(), "passed: {:?}", ids(&r));
+    assert!(r.findings.iter().all(|f| !f.message.contains("hunter2")));
+}

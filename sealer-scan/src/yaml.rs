@@ -66,18 +66,11 @@ fn parse_yaml(text: &str) -> Option<Value> {
 pub(crate) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
     let text = text.trim_start_matches('\u{feff}');
     if manifest::is_json(text) {
-        let mut docs = Vec::new();
-        let mut failed = false;
-        for item in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
-            match item {
-                Ok(v) => docs.push(v),
-                Err(_) => {
-                    failed = true;
-                    break;
-                }
-            }
-        }
-        let docs = Documents::new(docs);
+        // A key twice is a parse failure (serde_json alone keeps the last one, which let
+        // an empty second value hide the first).
+        let parsed = manifest::json_values(text);
+        let failed = parsed.is_err();
+        let docs = parsed.unwrap_or_default();
         if failed {
             let chunk = Chunk {
                 text,
