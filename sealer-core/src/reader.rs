@@ -236,7 +236,13 @@ pub fn for_each_document(text: &str, mut f: impl FnMut(Value) -> Result<()>) -> 
         })
     };
     if is_json(text) {
-        json_documents(text, &mut emit)?;
+        // Flow-style YAML (`{kind: Secret, ...}`, and what YAML output of an empty
+        // object looks like) starts like JSON: what is not JSON is read as YAML, and if
+        // it is no YAML either, the JSON error is the one reported.
+        match json_syntax(text) {
+            Ok(()) => json_documents(text, &mut emit)?,
+            Err(json) => yaml_documents(text, &mut emit).map_err(|_| json)?,
+        }
     } else {
         yaml_documents(text, &mut emit)?;
     }
@@ -254,6 +260,14 @@ pub fn json_values(text: &str) -> Result<Documents> {
         docs.push(item.map_err(|e| json_error(&e))?.0);
     }
     Ok(docs)
+}
+
+/// Checks that `text` is concatenated JSON, building nothing.
+fn json_syntax(text: &str) -> Result<()> {
+    for item in serde_json::Deserializer::from_str(text).into_iter::<de::IgnoredAny>() {
+        item.map_err(|e| json_error(&e))?;
+    }
+    Ok(())
 }
 
 /// A document as read, with its position in the input (from 1) for errors.
@@ -547,6 +561,23 @@ mod tests {
         assert_eq!(
             names("metadata:\n  name: a\n  x: |\n    ----\n---x: 1\n"),
             ["a"]
+        );
+    }
+
+    #[test]
+    fn yaml_in_flow_style_is_read_as_yaml_though_it_starts_like_json() {
+        // Found by fuzz/fuzz_targets/manifest.rs: `{}{}` rendered as YAML (`{}`, `---`,
+        // `{}`) did not read back: a first `{` was taken for JSON, and JSON only.
+        assert_eq!(
+            names("{metadata: {name: a}}\n---\n{metadata: {name: b}}\n"),
+            ["a", "b"]
+        );
+        assert_eq!(parse_documents("{}\n---\n{}\n").unwrap().len(), 2);
+        // Broken JSON that is no YAML either still gets the JSON error.
+        assert!(
+            error("{\"a\": [1,\n").contains("invalid JSON at line"),
+            "{}",
+            error("{\"a\": [1,\n")
         );
     }
 
