@@ -13,7 +13,11 @@ const NOW: i64 = 1_796_083_200;
 fuzz_target!(|data: &[u8]| {
     match SealingCert::from_pem(data, NOW) {
         Ok(cert) => {
-            assert!(cert.bits() >= 2048, "a {}-bit key was accepted", cert.bits());
+            assert!(
+                cert.bits() >= 2048,
+                "a {}-bit key was accepted",
+                cert.bits()
+            );
             assert_eq!(cert.fingerprint().len(), 64);
         }
         Err(e) => check_message(data, &e.to_string(), 24, true),

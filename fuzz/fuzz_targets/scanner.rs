@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sealer_scan::{RepoConfig, scan_file};
 use sealer_fuzz::check_message;
+use sealer_scan::{RepoConfig, scan_file};
 
 /// The first byte picks how the file is named, so both the manifest and the plain-text
 /// paths of the scanner are reached.

@@ -12,7 +12,11 @@ fuzz_target!(|data: &[u8]| {
         Ok(value) => {
             let again = SealedValue::parse(&value.to_base64(), "k")
                 .unwrap_or_else(|e| panic!("the value's own base64 form is refused: {e}"));
-            assert_eq!(again.to_bytes(), value.to_bytes(), "round trip changed the value");
+            assert_eq!(
+                again.to_bytes(),
+                value.to_bytes(),
+                "round trip changed the value"
+            );
             assert!(value.rsa_block_len() <= value.to_bytes().len());
         }
         Err(e) => check_message(data, &e.to_string(), 16, false),

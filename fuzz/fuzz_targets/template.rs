@@ -24,12 +24,22 @@ fuzz_target!(|data: &[u8]| {
     match template::render_templates(&templates, &values) {
         Ok(out) => {
             let total: usize = out.values().map(|v| v.len()).sum();
-            assert!(total <= 1024 * 1024, "rendered {total} bytes, past the Secret limit");
+            assert!(
+                total <= 1024 * 1024,
+                "rendered {total} bytes, past the Secret limit"
+            );
         }
         Err(e) => {
             let message = e.to_string();
-            assert!(!message.contains('\n'), "message is not one line: {message:?}");
-            assert!(message.len() <= MAX_MESSAGE, "message of {} bytes", message.len());
+            assert!(
+                !message.contains('\n'),
+                "message is not one line: {message:?}"
+            );
+            assert!(
+                message.len() <= MAX_MESSAGE,
+                "message of {} bytes",
+                message.len()
+            );
             // The list of supported functions is fixed text; a value may hold the same.
             let message = message
                 .split_once(" (supported: ")

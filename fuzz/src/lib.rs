@@ -14,7 +14,12 @@ pub const MAX_MESSAGE: usize = 1024;
 /// `allow_names`, runs made only of the characters of Kubernetes names, keys and
 /// `namespace/name` (`[-._/a-zA-Z0-9]`) are skipped: messages name objects and keys by
 /// design, never values.
-pub fn repeated<'m>(secret: &[u8], message: &'m str, window: usize, allow_names: bool) -> Option<&'m [u8]> {
+pub fn repeated<'m>(
+    secret: &[u8],
+    message: &'m str,
+    window: usize,
+    allow_names: bool,
+) -> Option<&'m [u8]> {
     let m = message.as_bytes();
     if secret.len() < window || m.len() < window {
         return None;
