@@ -68,8 +68,26 @@ struct Caught {
 /// Runs `seal args` (writing into `out_dir`) until it is caught frozen with a temporary
 /// file in `out_dir`, then sends it `signal`. `None` if every run ended first.
 fn catch_writing(args: &[&str], out_dir: &Path, signal: Signal) -> Option<Caught> {
+    catch_writing_under(None, args, out_dir, signal)
+}
+
+/// As [`catch_writing`], with `seal` started by `wrapper` (which execs it: same pid).
+fn catch_writing_under(
+    wrapper: Option<&str>,
+    args: &[&str],
+    out_dir: &Path,
+    signal: Signal,
+) -> Option<Caught> {
     for _ in 0..20 {
-        let child = Command::new(env!("CARGO_BIN_EXE_seal"))
+        let mut command = match wrapper {
+            Some(w) => {
+                let mut c = Command::new(w);
+                c.arg(env!("CARGO_BIN_EXE_seal"));
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_seal")),
+        };
+        let child = command
             .args(args)
             .env_remove("SEALER_CERT")
             .env_remove("KUBECONFIG")
@@ -208,4 +226,34 @@ fn a_signal_while_merge_into_writes_removes_the_temp_file_and_keeps_the_file() {
         after == before || String::from_utf8_lossy(&after).contains("more: "),
         "the SealedSecret file was damaged"
     );
+}
+
+#[test]
+fn under_nohup_a_hangup_is_ignored_and_the_output_is_written_whole() {
+    // nohup ignores SIGHUP for the program it runs; the handler that removes temp files
+    // must not turn that back into an exit.
+    let dir = tempfile::tempdir().unwrap();
+    let sealed = big_sealed(dir.path(), 16, 512 << 10);
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let target = out_dir.join("secret.yaml");
+    let args = [
+        "unseal",
+        "--key",
+        &fx().key(),
+        "-f",
+        sealed.to_str().unwrap(),
+        "-w",
+        target.to_str().unwrap(),
+    ];
+    let caught = catch_writing_under(Some("nohup"), &args, &out_dir, Signal::HUP)
+        .expect("seal unseal -w was never caught while writing its output");
+    assert!(
+        caught.output.status.success(),
+        "{:?} {}",
+        caught.output.status,
+        stderr(&caught.output)
+    );
+    assert!(target.is_file());
+    assert_eq!(temp_files(&out_dir), Vec::<PathBuf>::new());
 }

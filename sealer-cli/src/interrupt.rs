@@ -1,6 +1,7 @@
 //! Stopping cleanly on SIGINT, SIGTERM and SIGHUP. The temp file of an atomic write
 //! (which, for `seal unseal -w`, holds the plaintext Secret) is removed, then `seal`
-//! exits with the shell's code for the signal: 128 + its number (130, 143, 129).
+//! exits with the shell's code for the signal: 128 + its number (130, 143, 129). A signal
+//! that was ignored when `seal` started (`nohup`) stays ignored.
 //!
 //! Each temp file is in a registry from its creation until it is renamed into place or
 //! removed. The handler takes the registry's lock, removes every file in it and exits
@@ -37,7 +38,14 @@ pub fn install() {
     #[cfg(unix)]
     {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        // A signal `seal` was started with ignored stays ignored (`nohup` ignores SIGHUP,
+        // a shell's background job SIGINT): handling it would turn it into an exit.
+        let ignored = ignored_signals();
+        let wanted: Vec<i32> = [SIGINT, SIGTERM, SIGHUP]
+            .into_iter()
+            .filter(|s| (1..=64).contains(s) && ignored & (1u64 << (s - 1)) == 0)
+            .collect();
+        let Ok(mut signals) = signal_hook::iterator::Signals::new(wanted) else {
             return;
         };
         let _ = std::thread::Builder::new()
@@ -51,6 +59,21 @@ pub fn install() {
                 }
             });
     }
+}
+
+/// The signals this process was started with ignored, as the kernel's mask (bit N-1 for
+/// signal N) in `/proc/self/status` (`SigIgn:`); none where that cannot be read.
+#[cfg(unix)]
+fn ignored_signals() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("SigIgn:"))
+                .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        })
+        .unwrap_or(0)
 }
 
 /// A temp file (`.seal-XXXXXX`, mode 0600 from creation) that is in the registry as long
