@@ -126,7 +126,8 @@ impl<'a> Eval<'a> {
                 Val::Nil => Val::Nil,
                 other => {
                     return Err(format!(
-                        "can't read field `.{name}` of a {}",
+                        "can't read field `.{}` of a {}",
+                        crate::validity::shown(name),
                         other.type_name()
                     ));
                 }

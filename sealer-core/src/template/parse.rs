@@ -255,7 +255,8 @@ impl Parser {
                 Tok::Var(name) if name.is_empty() => Term::Root,
                 Tok::Var(name) => {
                     return Err(format!(
-                        "variables (`${name}`) are not supported: use `.` or `$`"
+                        "variables (`${}`) are not supported: use `.` or `$`",
+                        crate::validity::shown(name)
                     ));
                 }
                 Tok::Str(s) => Term::Str(s.clone()),

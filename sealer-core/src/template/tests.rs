@@ -676,3 +676,11 @@ fn a_huge_integer_precision_is_rendered_whole() {
     assert_eq!(out.len(), 1_000_000);
     assert!(out.ends_with(b"03") && out.iter().all(|&b| b == b'0' || b == b'3'));
 }
+
+#[test]
+fn a_long_variable_name_is_cut_in_the_message() {
+    // Found by fuzz/fuzz_targets/template.rs: a variable's name came back whole.
+    let e = err(&format!("{{{{ $v{} }}}}", "x".repeat(2000)));
+    assert!(e.contains("are not supported"), "{e}");
+    assert!(e.len() < 200, "{} bytes: {e}", e.len());
+}
