@@ -68,25 +68,24 @@ struct Caught {
 /// Runs `seal args` (writing into `out_dir`) until it is caught frozen with a temporary
 /// file in `out_dir`, then sends it `signal`. `None` if every run ended first.
 fn catch_writing(args: &[&str], out_dir: &Path, signal: Signal) -> Option<Caught> {
-    catch_writing_under(None, args, out_dir, signal)
+    catch_writing_under(&[], args, out_dir, signal)
 }
 
-/// As [`catch_writing`], with `seal` started by `wrapper` (which execs it: same pid).
+/// As [`catch_writing`], with `seal` started through `wrapper` (programs that exec the
+/// next one: same pid). Every run starts from `env --default-signal`: a test run in the
+/// background (CI) inherits SIGINT ignored, which `seal` rightly keeps ignored.
 fn catch_writing_under(
-    wrapper: Option<&str>,
+    wrapper: &[&str],
     args: &[&str],
     out_dir: &Path,
     signal: Signal,
 ) -> Option<Caught> {
     for _ in 0..20 {
-        let mut command = match wrapper {
-            Some(w) => {
-                let mut c = Command::new(w);
-                c.arg(env!("CARGO_BIN_EXE_seal"));
-                c
-            }
-            None => Command::new(env!("CARGO_BIN_EXE_seal")),
-        };
+        let mut command = Command::new("env");
+        command
+            .arg("--default-signal=INT,TERM,HUP")
+            .args(wrapper)
+            .arg(env!("CARGO_BIN_EXE_seal"));
         let child = command
             .args(args)
             .env_remove("SEALER_CERT")
@@ -246,7 +245,7 @@ fn under_nohup_a_hangup_is_ignored_and_the_output_is_written_whole() {
         "-w",
         target.to_str().unwrap(),
     ];
-    let caught = catch_writing_under(Some("nohup"), &args, &out_dir, Signal::HUP)
+    let caught = catch_writing_under(&["nohup"], &args, &out_dir, Signal::HUP)
         .expect("seal unseal -w was never caught while writing its output");
     assert!(
         caught.output.status.success(),
