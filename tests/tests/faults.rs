@@ -5,8 +5,8 @@
 //! 30 s. Each must end with every Secret correct and the controller still running (no
 //! crash, no exit); each prints how long convergence took (`cargo test -- --nocapture`).
 //!
-//! The restarts use a private plane each (`PrivatePlane`), so the shared plane of the
-//! other tests never goes down.
+//! The restarts and the SIGKILL use a private plane each (`PrivatePlane`), so the shared
+//! plane of the other tests never goes down and keeps no 500 SealedSecrets.
 // Tests fail by panicking; unwrap is the assertion.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -114,11 +114,16 @@ async fn etcd_restarted_during_a_sync_of_500() {
 
 #[tokio::test]
 async fn the_controller_killed_with_sigkill_mid_sync_is_replaced_and_the_sync_completes() {
-    let (client, ns) = cluster::with_namespace("flt-kill").await;
-    let mut ctl = mid_sync(&client, None, &ns).await;
+    // A private plane: the 500 SealedSecrets must not stay behind on the shared plane,
+    // where the Bitnami controller of the smoke test would work through all of them.
+    let plane = PrivatePlane::up("flt-kill");
+    let client = plane.client().await;
+    cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
+    let ns = cluster::namespace(&client, "flt-kill").await;
+    let mut ctl = mid_sync(&client, Some(&plane.kubeconfig), &ns).await;
     ctl.kill();
     let killed = Instant::now();
-    let mut next = RunningController::start(&ns, &ns, &[]);
+    let mut next = RunningController::start_with_kubeconfig(&plane.kubeconfig, &ns, &ns, &[]);
     wait_equal(&client, &ns, "app", &expected_data("app", MANY), CONVERGE).await;
     report(
         "SIGKILL mid-sync of 500, then a new controller",
