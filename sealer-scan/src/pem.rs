@@ -180,15 +180,7 @@ mod tests {
 
     #[test]
     fn every_common_private_key_label_is_found() {
-        for label in [
-            "RSA PRIVATE KEY",
-            "EC PRIVATE KEY",
-            "DSA PRIVATE KEY",
-            "OPENSSH PRIVATE KEY",
-            "ENCRYPTED PRIVATE KEY",
-            "PRIVATE KEY",
-            "PGP PRIVATE KEY BLOCK",
-        ] {
+        for label in KNOWN_LABELS {
             let hits = private_keys(pem(label).as_bytes());
             assert_eq!(hits.len(), 1, "{label}");
             assert_eq!(hits[0].label, label);

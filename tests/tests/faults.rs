@@ -48,15 +48,21 @@ fn sealed_for(
     seal_all(&ctl.cert_file(), &secrets_yaml(ns, prefix, count))
 }
 
-/// Prepares a sync of [`MANY`] on the plane of `kubeconfig` (the shared one when
-/// `None`): a first controller makes the key and is stopped, the SealedSecrets are
+/// A private plane with the SealedSecret CRD and a fresh namespace.
+async fn private_plane(prefix: &str) -> (PrivatePlane, Client, String) {
+    let plane = PrivatePlane::up(prefix);
+    let client = plane.client().await;
+    cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
+    let ns = cluster::namespace(&client, prefix).await;
+    (plane, client, ns)
+}
+
+/// Prepares a sync of [`MANY`] on the private plane of `kubeconfig`: a first controller makes the key and is stopped, the SealedSecrets are
 /// created with no controller running, and a second controller is started on the same
 /// key; returns once it has written some of the Secrets but not all (mid-sync).
-async fn mid_sync(client: &Client, kubeconfig: Option<&Path>, ns: &str) -> RunningController {
-    let start = |extra: &[&str]| match kubeconfig {
-        Some(k) => RunningController::start_with_kubeconfig(k, ns, ns, extra),
-        None => RunningController::start(ns, ns, extra),
-    };
+async fn mid_sync(client: &Client, kubeconfig: &Path, ns: &str) -> RunningController {
+    let start =
+        |extra: &[&str]| RunningController::start_with_kubeconfig(kubeconfig, ns, ns, extra);
     let mut first = start(&[]);
     let sealed = sealed_for(&first, ns, "app", MANY);
     assert!(first.terminate());
@@ -77,11 +83,8 @@ async fn mid_sync(client: &Client, kubeconfig: Option<&Path>, ns: &str) -> Runni
 
 #[tokio::test]
 async fn kube_apiserver_restarted_during_a_sync_of_500() {
-    let plane = PrivatePlane::up("flt-api");
-    let client = plane.client().await;
-    cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
-    let ns = cluster::namespace(&client, "flt-api").await;
-    let mut ctl = mid_sync(&client, Some(&plane.kubeconfig), &ns).await;
+    let (plane, client, ns) = private_plane("flt-api").await;
+    let mut ctl = mid_sync(&client, &plane.kubeconfig, &ns).await;
     plane.restart(&["kube-apiserver"], Duration::from_secs(3));
     let took = wait_equal(&client, &ns, "app", &expected_data("app", MANY), CONVERGE).await;
     report(
@@ -97,11 +100,8 @@ async fn kube_apiserver_restarted_during_a_sync_of_500() {
 
 #[tokio::test]
 async fn etcd_restarted_during_a_sync_of_500() {
-    let plane = PrivatePlane::up("flt-etcd");
-    let client = plane.client().await;
-    cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
-    let ns = cluster::namespace(&client, "flt-etcd").await;
-    let mut ctl = mid_sync(&client, Some(&plane.kubeconfig), &ns).await;
+    let (plane, client, ns) = private_plane("flt-etcd").await;
+    let mut ctl = mid_sync(&client, &plane.kubeconfig, &ns).await;
     plane.restart(&["etcd"], Duration::from_secs(3));
     let took = wait_equal(&client, &ns, "app", &expected_data("app", MANY), CONVERGE).await;
     report("etcd restart (3 s down) during a sync of 500", took);
@@ -116,11 +116,8 @@ async fn etcd_restarted_during_a_sync_of_500() {
 async fn the_controller_killed_with_sigkill_mid_sync_is_replaced_and_the_sync_completes() {
     // A private plane: the 500 SealedSecrets must not stay behind on the shared plane,
     // where the Bitnami controller of the smoke test would work through all of them.
-    let plane = PrivatePlane::up("flt-kill");
-    let client = plane.client().await;
-    cluster::apply_crd(&client, &cluster::read_crd(&cluster::sealedsecret_crd())).await;
-    let ns = cluster::namespace(&client, "flt-kill").await;
-    let mut ctl = mid_sync(&client, Some(&plane.kubeconfig), &ns).await;
+    let (plane, client, ns) = private_plane("flt-kill").await;
+    let mut ctl = mid_sync(&client, &plane.kubeconfig, &ns).await;
     ctl.kill();
     let killed = Instant::now();
     let mut next = RunningController::start_with_kubeconfig(&plane.kubeconfig, &ns, &ns, &[]);
