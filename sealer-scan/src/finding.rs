@@ -5,91 +5,15 @@
 use sha2::{Digest, Sha256};
 
 use crate::repo_config::RepoConfig;
-
-/// What a finding is about. The ids are part of the interface (JSON, SARIF,
-/// `.sealer.yaml` documentation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[non_exhaustive]
-pub enum Rule {
-    /// A Secret with a plaintext value in `data` or `stringData`.
-    SecretPlaintext,
-    /// A Secret labelled `sealedsecrets.bitnami.com/sealed-secrets-key`: an unencrypted
-    /// backup of a controller's private key.
-    KeyBackupPlaintext,
-    /// A PEM private key block.
-    PrivateKey,
-    /// A PEM private key block wrapped in base64 (e.g. `tls.key: LS0tLS1CRUdJTi...`).
-    PrivateKeyBase64,
-    /// A kubeconfig user with a token, password or client key.
-    KubeconfigCredential,
-    /// A kustomize `secretGenerator` literal (`literals: [key=value]`).
-    KustomizeSecretLiteral,
-    /// A line of an env file read by a kustomize `secretGenerator`.
-    KustomizeSecretEnv,
-    /// A file read by a kustomize `secretGenerator`.
-    KustomizeSecretFile,
-    /// A SealedSecret `encryptedData` value that is not a well-formed sealed value.
-    SealedValueMalformed,
-    /// A document that looks like a Secret (`kind: Secret` in any spelling) but does not
-    /// parse as YAML/JSON, where reading it line by line found no plaintext value and
-    /// cannot vouch that there is none (Helm templates and SOPS files read entry by entry
-    /// are let through).
-    SecretUnparsable,
-}
-
-impl Rule {
-    /// Every rule.
-    pub const ALL: [Rule; 10] = [
-        Rule::SecretPlaintext,
-        Rule::KeyBackupPlaintext,
-        Rule::PrivateKey,
-        Rule::PrivateKeyBase64,
-        Rule::KubeconfigCredential,
-        Rule::KustomizeSecretLiteral,
-        Rule::KustomizeSecretEnv,
-        Rule::KustomizeSecretFile,
-        Rule::SealedValueMalformed,
-        Rule::SecretUnparsable,
-    ];
-
-    /// The stable id, e.g. `secret-plaintext`.
-    pub fn id(self) -> &'static str {
-        match self {
-            Rule::SecretPlaintext => "secret-plaintext",
-            Rule::KeyBackupPlaintext => "key-backup-plaintext",
-            Rule::PrivateKey => "private-key",
-            Rule::PrivateKeyBase64 => "private-key-base64",
-            Rule::KubeconfigCredential => "kubeconfig-credential",
-            Rule::KustomizeSecretLiteral => "kustomize-secret-literal",
-            Rule::KustomizeSecretEnv => "kustomize-secret-env",
-            Rule::KustomizeSecretFile => "kustomize-secret-file",
-            Rule::SealedValueMalformed => "sealed-value-malformed",
-            Rule::SecretUnparsable => "secret-unparsable",
-        }
-    }
-
-    /// One line saying what the rule catches.
-    pub fn title(self) -> &'static str {
-        match self {
-            Rule::SecretPlaintext => "plaintext value in a Kubernetes Secret",
-            Rule::KeyBackupPlaintext => "unencrypted backup of a sealing key",
-            Rule::PrivateKey => "PEM private key",
-            Rule::PrivateKeyBase64 => "base64-wrapped PEM private key",
-            Rule::KubeconfigCredential => "credential in a kubeconfig",
-            Rule::KustomizeSecretLiteral => "plaintext literal in a kustomize secretGenerator",
-            Rule::KustomizeSecretEnv => "plaintext value in an env file read by a secretGenerator",
-            Rule::KustomizeSecretFile => "file read by a kustomize secretGenerator",
-            Rule::SealedValueMalformed => "SealedSecret value that is not a sealed value",
-            Rule::SecretUnparsable => "Secret that does not parse, so its values cannot be checked",
-        }
-    }
-}
+pub use crate::rules::{Rule, Severity};
 
 /// One finding. Holds no value: only its mask and fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// What was found.
     pub rule: Rule,
+    /// Whether it blocks: usually the rule's, lower for a token whose checksum fails.
+    pub severity: Severity,
     /// Repository-relative path of the file.
     pub file: String,
     /// 1-based document of a YAML stream / JSON sequence; `None` for files that are not
@@ -185,6 +109,8 @@ pub(crate) struct Sink<'a> {
 /// What a rule hands to the sink.
 pub(crate) struct Raw<'v> {
     pub rule: Rule,
+    /// `None`: the rule's own severity.
+    pub severity: Option<Severity>,
     pub document: Option<usize>,
     pub yaml_path: String,
     pub line: Option<usize>,
@@ -206,6 +132,7 @@ impl Sink<'_> {
         }
         self.report.findings.push(Finding {
             rule: raw.rule,
+            severity: raw.severity.unwrap_or(raw.rule.severity()),
             file: self.file.to_owned(),
             document: raw.document,
             yaml_path: raw.yaml_path,

@@ -32,14 +32,17 @@ mod finding;
 mod lines;
 pub mod pem;
 pub mod repo_config;
+mod rules;
+mod tokens;
 mod yaml;
 
 use memchr::memmem;
 
 pub use advice::secret_fix;
-pub use finding::{FileReport, Finding, RefKind, Reference, Rule, Skipped, fingerprint, mask};
+pub use finding::{FileReport, Finding, RefKind, Reference, Skipped, fingerprint, mask};
 use finding::{Raw, Sink};
 pub use repo_config::{ConfigError, RepoConfig};
+pub use rules::{Rule, RuleInfo, Severity, TABLE as RULES};
 
 /// At most this many bytes of a file are scanned; the rest is ignored (documented).
 pub const MAX_SCAN_BYTES: usize = 10 * 1024 * 1024;
@@ -137,6 +140,7 @@ pub fn scan_generator_source(
             if !bytes.iter().all(u8::is_ascii_whitespace) {
                 sink.push(Raw {
                     rule: Rule::KustomizeSecretFile,
+                    severity: None,
                     document: None,
                     yaml_path: String::new(),
                     line: None,
@@ -166,6 +170,7 @@ pub fn scan_generator_source(
                 }
                 sink.push(Raw {
                     rule: Rule::KustomizeSecretEnv,
+                    severity: None,
                     document: None,
                     yaml_path: key.trim().to_owned(),
                     line: Some(i + 1),

@@ -172,6 +172,7 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
             if is_plain(inner) {
                 sink.push(Raw {
                         rule: Rule::SecretPlaintext,
+                        severity: None,
                         document: Some(chunk.index),
                         yaml_path: field.to_owned(),
                         line: Some(chunk.first_line + i),
@@ -228,6 +229,7 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
                         if has_value {
                             sink.push(Raw {
                                 rule: Rule::SecretPlaintext,
+                                severity: None,
                                 document: Some(chunk.index),
                                 yaml_path: format!("{field}.{k}"),
                                 line: Some(chunk.first_line + j),
@@ -339,6 +341,7 @@ pub(crate) fn raw_keys(
             };
             sink.push(Raw {
                 rule,
+                severity: None,
                 document,
                 yaml_path: String::new(),
                 line: Some(line),

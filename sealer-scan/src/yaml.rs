@@ -131,6 +131,7 @@ fn unparsed(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
             .trim();
         sink.push(Raw {
             rule: Rule::SecretUnparsable,
+            severity: None,
             document: Some(chunk.index),
             yaml_path: String::new(),
             line: Some(line),
@@ -175,6 +176,7 @@ impl Doc<'_, '_, '_> {
         let allowed_inline = self.allowed;
         self.sink.push(Raw {
             rule,
+            severity: None,
             document: Some(self.chunk.index),
             yaml_path: path,
             line,

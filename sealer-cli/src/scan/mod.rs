@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use clap::Args;
-use sealer_scan::{Finding, Skipped};
+use sealer_scan::{Finding, Severity, Skipped};
 
 use crate::error::{CliError, CliResult};
 use crate::io;
@@ -45,6 +45,10 @@ pub struct ScanArgs {
     /// their path in .sealer.yaml (then re-stage them).
     #[arg(long)]
     pub fix: bool,
+    /// Block on warnings too (malformed sealed values, tokens whose checksum fails), and
+    /// report SealedSecrets that cannot be checked against their cluster.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `seal scan`.
@@ -59,7 +63,12 @@ pub fn cmd_scan(a: &ScanArgs) -> CliResult {
         let out = sources::scan_paths(&a.paths, root.as_deref(), &cwd, &config)?;
         (out, root, config)
     };
-    let mut findings: Vec<&Finding> = out.reports.iter().flat_map(|r| r.findings.iter()).collect();
+    let mut findings: Vec<&Finding> = out
+        .reports
+        .iter()
+        .flat_map(|r| r.findings.iter())
+        .filter(|f| a.strict || f.severity != Severity::Strict)
+        .collect();
     findings.sort_by(|x, y| (&x.file, x.line, &x.yaml_path).cmp(&(&y.file, y.line, &y.yaml_path)));
     let suppressed: usize = out.reports.iter().map(|r| r.suppressed).sum();
     let allowed_paths = out
@@ -91,14 +100,29 @@ pub fn cmd_scan(a: &ScanArgs) -> CliResult {
     if allowed_paths > 0 {
         notes.push(format!("{allowed_paths} file(s) skipped by allow.paths"));
     }
+    let blocking = findings
+        .iter()
+        .filter(|f| a.strict || f.severity == Severity::Error)
+        .count();
+    let warnings = findings.len() - blocking;
+    if warnings > 0 {
+        notes.push(format!(
+            "{warnings} warning(s) that do not block (--strict blocks on them)"
+        ));
+    }
     let notes = if notes.is_empty() {
         String::new()
     } else {
         format!("; {}", notes.join(", "))
     };
-    if findings.is_empty() {
+    if blocking == 0 {
+        let verdict = if findings.is_empty() {
+            "no plaintext secret found"
+        } else {
+            "nothing that blocks"
+        };
         note!(
-            "seal scan: {} file(s) scanned, no plaintext secret found{notes}",
+            "seal scan: {} file(s) scanned, {verdict}{notes}",
             out.scanned
         );
         Ok(())
@@ -109,8 +133,7 @@ pub fn cmd_scan(a: &ScanArgs) -> CliResult {
             ""
         };
         Err(CliError::Failed(format!(
-            "{} finding(s) in {} file(s) ({} scanned{notes}){blocked}: fix them as shown, or accept one with `# seal:allow` or its fingerprint in .sealer.yaml",
-            findings.len(),
+            "{blocking} finding(s) in {} file(s) ({} scanned{notes}){blocked}: fix them as shown, or accept one with `# seal:allow` or its fingerprint in .sealer.yaml",
             files.len(),
             out.scanned
         )))

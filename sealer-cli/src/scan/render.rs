@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use clap::ValueEnum;
-use sealer_scan::{Finding, Rule};
+use sealer_scan::{Finding, Rule, Severity};
 use serde_json::{Value, json};
 
 use crate::error::{CliError, CliResult};
@@ -42,8 +42,13 @@ fn render_text(findings: &[&Finding], root: Option<&Path>, cwd: &Path) -> String
     }
     for f in findings {
         let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
+        let level = match f.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+            Severity::Strict => "strict: ",
+        };
         s.push_str(&format!(
-            "{}{line}: {} [{}]\n",
+            "{}{line}: {level}{} [{}]\n",
             f.file,
             f.message,
             f.rule.id()
@@ -74,6 +79,7 @@ fn finding_json(f: &Finding) -> Value {
         "path": f.yaml_path,
         "line": f.line,
         "rule": f.rule.id(),
+        "severity": f.severity.id(),
         "message": f.message,
         "value": f.masked,
         "fingerprint": f.fingerprint,
@@ -89,9 +95,18 @@ fn render_json(findings: &[&Finding]) -> CliResult<String> {
 }
 
 fn render_sarif(findings: &[&Finding]) -> CliResult<String> {
-    let rules: Vec<Value> = Rule::ALL
+    let all = Rule::all();
+    let rules: Vec<Value> = all
         .iter()
-        .map(|r| json!({"id": r.id(), "name": r.id(), "shortDescription": {"text": r.title()}}))
+        .map(|r| {
+            json!({
+                "id": r.id(),
+                "name": r.id(),
+                "shortDescription": {"text": r.title()},
+                "help": {"text": r.fix()},
+                "defaultConfiguration": {"level": sarif_level(r.severity())},
+            })
+        })
         .collect();
     let results: Vec<Value> = findings
         .iter()
@@ -102,8 +117,8 @@ fn render_sarif(findings: &[&Finding]) -> CliResult<String> {
             }
             json!({
                 "ruleId": f.rule.id(),
-                "ruleIndex": Rule::ALL.iter().position(|r| *r == f.rule),
-                "level": "error",
+                "ruleIndex": all.iter().position(|r| *r == f.rule),
+                "level": sarif_level(f.severity),
                 "message": {"text": format!("{} ({}). Fix: {}", f.message, f.masked, f.fix)},
                 "locations": [location],
                 "partialFingerprints": {"sealerFingerprint/v1": f.fingerprint},
@@ -126,4 +141,12 @@ fn render_sarif(findings: &[&Finding]) -> CliResult<String> {
     serde_json::to_string_pretty(&doc)
         .map(|s| s + "\n")
         .map_err(|e| CliError::Internal(format!("rendering SARIF: {e}")))
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Strict => "note",
+    }
 }
