@@ -66,8 +66,8 @@ pub fn private_keys(text: &[u8]) -> Vec<PemHit> {
         }
         let rest = &after[end_label + 5..];
         let rest = &rest[..rest.len().min(MAX_BLOCK)];
-        let body = body_of(rest);
-        if body.len() >= MIN_BODY {
+        let (body, headers) = body_of(rest);
+        if body.len() >= MIN_BODY && decodes_as_key(label, &body, headers) {
             hits.push(PemHit {
                 offset,
                 label: KNOWN_LABELS
@@ -85,15 +85,22 @@ pub fn private_keys(text: &[u8]) -> Vec<PemHit> {
 /// The base64 body after a BEGIN line: consecutive lines of base64 only (after optional
 /// `Key: value` headers), up to END. Code around a mention of BEGIN ends the body at
 /// once; `\n` escapes and string quotes of keys embedded in source code are tolerated.
-fn body_of(rest: &[u8]) -> Vec<u8> {
+fn body_of(rest: &[u8]) -> (Vec<u8>, bool) {
     let text = String::from_utf8_lossy(rest).replace("\\n", "\n");
     let mut body = Vec::new();
     let mut started = false;
+    let mut headers = false;
     for line in text.split('\n') {
-        let t = line.trim_matches(|c: char| {
-            c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '+' | ';' | '\\')
-        });
-        if t.starts_with("-----END") {
+        // A line of a key quoted in source code (`"MIIE..." +`, `'MIIE...',`): the part
+        // between the quotes. A bare base64 line keeps its own `+` and `/`.
+        let t = line.trim();
+        let t = match (t.find(['"', '\'']), t.rfind(['"', '\''])) {
+            (Some(open), Some(close)) if close > open => &t[open + 1..close],
+            _ => t.trim_end_matches([',', ';', '\\']),
+        }
+        .trim();
+        // `=XXXX` after an OpenPGP body is its armor checksum, not base64 of the body.
+        if t.starts_with("-----END") || (started && t.starts_with('=')) {
             break;
         }
         if t.is_empty() {
@@ -103,6 +110,7 @@ fn body_of(rest: &[u8]) -> Vec<u8> {
             continue;
         }
         if !started && t.contains(':') {
+            headers = true;
             continue;
         }
         if !t
@@ -114,7 +122,47 @@ fn body_of(rest: &[u8]) -> Vec<u8> {
         started = true;
         body.extend_from_slice(t.as_bytes());
     }
-    body
+    (body, headers)
+}
+
+/// Whether a block's body is key material rather than a documentation example: it
+/// decodes, and what it decodes to has the structure of its kind, whole. A DER key
+/// (PKCS#1, SEC 1, PKCS#8, encrypted PKCS#8) is one SEQUENCE whose length fits the
+/// bytes; an OpenSSH key starts with its magic; an OpenPGP block with a packet tag; a
+/// legacy encrypted PEM (`Proc-Type` headers) is whole cipher blocks. A body cut short
+/// with `...` fails all of these.
+fn decodes_as_key(label: &str, body: &[u8], headers: bool) -> bool {
+    let Some(bytes) = decode_lenient(body) else {
+        return false;
+    };
+    match label {
+        "OPENSSH PRIVATE KEY" => bytes.starts_with(b"openssh-key-v1\0") && bytes.len() >= 100,
+        "PGP PRIVATE KEY BLOCK" => {
+            bytes.first().is_some_and(|b| b & 0x80 != 0) && bytes.len() >= 48
+        }
+        _ if headers => bytes.len() >= 48 && bytes.len() % 8 == 0,
+        _ => der_sequence_fits(&bytes),
+    }
+}
+
+/// A DER SEQUENCE whose encoded length is covered by `bytes`.
+fn der_sequence_fits(bytes: &[u8]) -> bool {
+    let (Some(&0x30), Some(&first)) = (bytes.first(), bytes.get(1)) else {
+        return false;
+    };
+    let (header, len) = if first < 0x80 {
+        (2, usize::from(first))
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || bytes.len() < 2 + n {
+            return false;
+        }
+        let len = bytes[2..2 + n]
+            .iter()
+            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b));
+        (2 + n, len)
+    };
+    len >= 16 && bytes.len() >= header + len
 }
 
 /// Decodes base64 text leniently (whitespace, padding, trailing partial quantum ignored).
@@ -172,10 +220,38 @@ pub fn in_value(value: &str) -> Option<(bool, PemHit)> {
 mod tests {
     use super::*;
 
-    const BODY: &str = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdgcKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbcmwIDAQAB";
+    /// A whole DER SEQUENCE of 200 bytes (what a key body decodes to, structurally).
+    fn der_body() -> String {
+        let mut der = vec![0x30, 0x81, 200];
+        der.extend((0..200u32).map(|i| (i * 7 + 3) as u8));
+        base64::engine::general_purpose::STANDARD.encode(der)
+    }
 
     fn pem(label: &str) -> String {
-        format!("-----BEGIN {label}-----\n{BODY}\n-----END {label}-----\n")
+        let body = if label == "OPENSSH PRIVATE KEY" {
+            let mut raw = b"openssh-key-v1\0".to_vec();
+            raw.extend([7u8; 200]);
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        } else if label == "PGP PRIVATE KEY BLOCK" {
+            base64::engine::general_purpose::STANDARD.encode([0x95u8; 120])
+        } else {
+            der_body()
+        };
+        format!("-----BEGIN {label}-----\n{body}\n-----END {label}-----\n")
+    }
+
+    #[test]
+    fn a_documentation_key_cut_short_is_not_a_key() {
+        let body = der_body();
+        let cut = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n...\n-----END RSA PRIVATE KEY-----\n",
+            &body[..120]
+        );
+        assert!(private_keys(cut.as_bytes()).is_empty());
+        // Random base64 of the right length is not DER either.
+        let random = "-----BEGIN PRIVATE KEY-----\nq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJ\n-----END PRIVATE KEY-----\n";
+        assert!(private_keys(random.as_bytes()).is_empty());
+        assert_eq!(private_keys(pem("PRIVATE KEY").as_bytes()).len(), 1);
     }
 
     #[test]
@@ -191,8 +267,10 @@ mod tests {
     fn a_label_with_bytes_no_pem_label_has_is_not_a_key_label() {
         // Found by fuzz/fuzz_targets/scanner.rs: the "label" of a damaged BEGIN line ran
         // into the text after it, and the finding's message repeated that text.
-        let damaged =
-            format!("-----BEGIN RSA PRIVATE K\u{4}-spec----BEGIN PRIVATE KEY-----\n{BODY}\n");
+        let damaged = format!(
+            "-----BEGIN RSA PRIVATE K\u{4}-spec----BEGIN PRIVATE KEY-----\n{}\n",
+            der_body()
+        );
         assert!(private_keys(damaged.as_bytes()).is_empty());
     }
 

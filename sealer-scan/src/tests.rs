@@ -18,10 +18,18 @@ fn sealed_value() -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-const KEY_BODY: &str = "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ0iT9wCS0DRTXu269V264Vf";
-
+/// A PEM block whose body is a whole DER SEQUENCE (the structure of a real key).
 fn pem_key() -> String {
-    format!("-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\n-----END RSA PRIVATE KEY-----\n")
+    use base64::Engine;
+    let mut der = vec![0x30, 0x81, 200];
+    der.extend((0..200u32).map(|i| (i * 13 + 5) as u8));
+    let body = base64::engine::general_purpose::STANDARD.encode(der);
+    format!(
+        "-----BEGIN RSA PRIVATE KEY-----
+{body}
+-----END RSA PRIVATE KEY-----
+"
+    )
 }
 
 #[test]
