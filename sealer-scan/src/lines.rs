@@ -129,6 +129,37 @@ fn hidden_field(line: &str) -> bool {
         })
 }
 
+/// The body of a block scalar: the lines below its key indented deeper than it.
+struct BlockBody {
+    text: String,
+    /// Some line holds text of its own, not only template expressions and keys whose
+    /// values are template expressions.
+    plain: bool,
+}
+
+fn block_body(after: &[&str], key_indent: usize) -> Option<BlockBody> {
+    let mut text = String::new();
+    let mut plain = false;
+    for l in after {
+        let t = l.trim();
+        let ind = l.len() - l.trim_start().len();
+        if !t.is_empty() && ind <= key_indent && !template_only(l) {
+            break;
+        }
+        if t.is_empty() {
+            text.push('\n');
+            continue;
+        }
+        text.push_str(t);
+        text.push('\n');
+        let templated = template_only(l)
+            || key_value(l).is_some_and(|(_, _, v)| v.is_empty() || is_template(v));
+        plain |= !templated;
+    }
+    let text = text.trim_end().to_owned();
+    (!text.is_empty()).then_some(BlockBody { text, plain })
+}
+
 /// Whether a document has a top-level `sops:` key: its `ENC[...]` values are encrypted.
 fn has_sops_key(lines: &[&str]) -> bool {
     lines
@@ -224,8 +255,18 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
                     Some((_, k, v)) => {
                         let k = shown_key(k);
                         let block = matches!(v.chars().next(), Some('|' | '>'));
-                        let has_value = is_plain(v) && (!block || j + 1 < lines.len());
-                        continuation_reported = has_value;
+                        let body = if block {
+                            block_body(&lines[j + 1..], ind)
+                        } else {
+                            None
+                        };
+                        let has_value = if block {
+                            body.as_ref().is_some_and(|b| b.plain)
+                        } else {
+                            is_plain(v)
+                        };
+                        let v = body.as_ref().map_or(v, |b| b.text.as_str());
+                        continuation_reported = has_value || body.is_some();
                         if has_value {
                             sink.push(Raw {
                                 rule: Rule::SecretPlaintext,

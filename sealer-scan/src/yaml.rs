@@ -65,7 +65,8 @@ fn parse_yaml(text: &str) -> Option<Value> {
 /// Scans the manifests of one file (already known to be text).
 pub(crate) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
     let text = text.trim_start_matches('\u{feff}');
-    if manifest::is_json(text) {
+    // A Helm template may start with `{{`: YAML documents with template lines, not JSON.
+    if manifest::is_json(text) && !text.trim_start().starts_with("{{") {
         // A key twice is a parse failure (serde_json alone keeps the last one, which let
         // an empty second value hide the first).
         let parsed = manifest::json_values(text);

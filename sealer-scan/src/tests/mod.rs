@@ -517,3 +517,5 @@ fn a_json_secret_with_a_key_twice_is_a_finding_whichever_value_comes_last() {
     assert!(!r.findings.is_empty(), "passed: {:?}", ids(&r));
     assert!(r.findings.iter().all(|f| !f.message.contains("hunter2")));
 }
+
+mod templates;

@@ -1,0 +1,38 @@
+//! Helm templates that do not parse as YAML must not alarm, and must not hide a value.
+
+use super::*;
+
+#[test]
+fn a_template_file_starting_with_a_template_is_read_as_yaml_documents() {
+    // Starting with `{{`, it was taken for JSON and read as one document: the ConfigMap
+    // after `---` was read as the Secret's continuation.
+    let text = "{{- if .Values.enabled }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ include \"x.fullname\" . }}\ntype: Opaque\nstringData: {{- include \"x.secretData\" . | nindent 2 }}\n{{- end }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  level: info\n  mode: fast\n";
+    let r = scan("chart/templates/secret.yaml", text);
+    assert_eq!(ids(&r), vec![]);
+}
+
+#[test]
+fn a_block_scalar_whose_body_is_a_template_is_not_a_value() {
+    let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\nstringData:\n  config.yaml: |\n    {{- tpl .Values.config . | nindent 4 }}\n  other: |\n    user: {{ .Values.user }}\n    password: {{ .Values.password | quote }}\n";
+    let r = scan("chart/templates/s.yaml", text);
+    assert_eq!(ids(&r), vec![]);
+}
+
+#[test]
+fn a_block_scalar_with_a_plain_line_in_a_template_is_still_a_value() {
+    let text = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\nstringData:\n  app.conf: |\n    user: {{ .Values.user }}\n    password: Zq8-real-looking-77\n";
+    let r = scan("chart/templates/s.yaml", text);
+    assert_eq!(
+        ids(&r),
+        vec![("secret-plaintext", "stringData.app.conf".to_owned())]
+    );
+    // The value is the block's body, not its `|` header.
+    assert_ne!(r.findings[0].masked, "*** (1 chars)");
+}
+
+#[test]
+fn a_json_file_that_does_not_parse_is_still_read_line_by_line() {
+    let text = "{\"apiVersion\": \"v1\", \"kind\": \"Secret\",\n \"stringData\": {\"password\": \"x-real-9\"},\n}\n";
+    let r = scan("s.json", text);
+    assert_eq!(r.findings.len(), 1, "{:?}", ids(&r));
+}
