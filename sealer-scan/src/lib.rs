@@ -28,15 +28,16 @@
 
 mod advice;
 mod chunk;
+mod files;
 mod finding;
 mod lines;
 pub mod pem;
+mod prefilter;
 pub mod repo_config;
 mod rules;
 mod tokens;
+mod values;
 mod yaml;
-
-use memchr::memmem;
 
 pub use advice::secret_fix;
 pub use finding::{FileReport, Finding, RefKind, Reference, Skipped, fingerprint, mask};
@@ -49,22 +50,6 @@ pub const MAX_SCAN_BYTES: usize = 10 * 1024 * 1024;
 
 /// A file with a NUL byte in its first this-many bytes is binary and skipped.
 const BINARY_SNIFF: usize = 8000;
-
-/// Cheap byte search deciding whether a file can hold anything the engine looks for.
-pub fn might_hold_secrets(bytes: &[u8], manifest_like: bool) -> bool {
-    let finders: &[&[u8]] = if manifest_like {
-        &[
-            b"Secret",
-            b"PRIVATE KEY",
-            pem::BASE64_BEGIN,
-            b"secretGenerator",
-            b"users",
-        ]
-    } else {
-        &[b"PRIVATE KEY", pem::BASE64_BEGIN]
-    };
-    finders.iter().any(|f| memmem::find(bytes, f).is_some())
-}
 
 /// Whether a path is read as a manifest (YAML/JSON); other files only get the private
 /// key search.
@@ -102,17 +87,73 @@ pub fn scan_file(path: &str, bytes: &[u8], config: &RepoConfig) -> FileReport {
         sink.report.skipped = Some(Skipped::Binary);
         return sink.report;
     }
-    let manifest_like = is_manifest_path(path);
-    if !might_hold_secrets(bytes, manifest_like) {
+    let kind = files::Kind::of(path);
+    if !prefilter::might_hold_secrets(bytes, kind) {
         return sink.report;
     }
     let text = String::from_utf8_lossy(bytes);
-    if manifest_like {
-        yaml::scan_manifests(&text, &mut sink);
-    } else {
-        lines::raw_keys(&text, None, 1, &mut sink);
+    match kind {
+        files::Kind::Manifest => yaml::scan_manifests(&text, &mut sink),
+        files::Kind::Text => lines::raw_keys(&text, None, 1, &mut sink),
+        other => {
+            files::scan(other, &text, &mut sink);
+            lines::raw_keys(&text, None, 1, &mut sink);
+        }
     }
+    tokens_pass(&text, &mut sink);
     sink.report
+}
+
+/// Provider tokens anywhere in the text, except on lines another rule already reported
+/// (a Secret's value, a Helm value, an `.env` entry: one finding per value).
+fn tokens_pass(text: &str, sink: &mut Sink<'_>) {
+    if !tokens::might_hold_tokens(text.as_bytes()) {
+        return;
+    }
+    let taken: std::collections::HashSet<usize> =
+        sink.report.findings.iter().filter_map(|f| f.line).collect();
+    let lines: Vec<&str> = text.lines().collect();
+    for hit in tokens::scan(text) {
+        if taken.contains(&hit.line) {
+            continue;
+        }
+        let Ok(family) = u8::try_from(hit.family) else {
+            continue;
+        };
+        let rule = Rule::Token(family);
+        let allowed = lines
+            .get(hit.line.saturating_sub(1))
+            .is_some_and(|l| chunk::has_allow_comment(l));
+        sink.push(Raw {
+            rule,
+            severity: (!hit.confident).then_some(Severity::Warning),
+            document: None,
+            yaml_path: String::new(),
+            line: Some(hit.line),
+            value: &text.as_bytes()[hit.start..hit.end],
+            message: format!("{}: {}", rule.title(), hit.why),
+            fix: rule.fix().to_owned(),
+            allowed_inline: allowed,
+        });
+    }
+}
+
+/// Drops findings that repeat another one about the same line of the same file: a
+/// `.env` file read by a `secretGenerator` is reported once, as what the generator makes
+/// of it (`kustomize-secret-env`), not also as `dotenv-secret`. Call it on the findings
+/// of a whole run, after [`scan_generator_source`].
+pub fn drop_repeated(findings: &mut Vec<Finding>) {
+    let generated: std::collections::HashSet<(String, usize)> = findings
+        .iter()
+        .filter(|f| f.rule == Rule::KustomizeSecretEnv)
+        .filter_map(|f| f.line.map(|l| (f.file.clone(), l)))
+        .collect();
+    findings.retain(|f| {
+        f.rule == Rule::KustomizeSecretEnv
+            || !f
+                .line
+                .is_some_and(|l| generated.contains(&(f.file.clone(), l)))
+    });
 }
 
 /// Scans a file read by a kustomize `secretGenerator` (see [`FileReport::references`]).

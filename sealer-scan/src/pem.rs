@@ -7,7 +7,9 @@ use memchr::memmem;
 
 /// `-----BEGIN` in base64 (at offset 0 of the encoded text, which is where a wrapped PEM
 /// block starts).
-pub const BASE64_BEGIN: &[u8] = b"LS0tLS1CRUdJTi";
+pub const BASE64_BEGIN: &[u8] = BASE64_BEGIN_STR.as_bytes();
+/// [`BASE64_BEGIN`] as text.
+pub const BASE64_BEGIN_STR: &str = "LS0tLS1CRUdJTi";
 
 /// Fewer base64 characters than this between BEGIN and END is a placeholder in
 /// documentation (`...`), not a key.

@@ -129,6 +129,10 @@ pub struct RepoConfig {
     allow_paths: GlobSet,
     allow_fingerprints: Vec<String>,
     certificates: Vec<(GlobMatcher, CertMapping)>,
+    /// `sha256:` short fingerprints of the mapped certificates, by certificate path, as
+    /// the caller read them ([`RepoConfig::set_cert_fingerprint`]): the engine reads no
+    /// files.
+    cert_fingerprints: std::collections::BTreeMap<String, String>,
 }
 
 /// One `certificates` entry: which files it covers and the certificate it names. The
@@ -177,6 +181,7 @@ impl Default for RepoConfig {
             allow_paths: GlobSet::empty(),
             allow_fingerprints: Vec::new(),
             certificates: Vec::new(),
+            cert_fingerprints: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -240,7 +245,33 @@ impl RepoConfig {
                 .map(|f| f.trim().to_ascii_lowercase())
                 .collect(),
             certificates,
+            cert_fingerprints: std::collections::BTreeMap::new(),
         })
+    }
+
+    /// The certificate files `certificates` names, each once.
+    pub fn mapped_certs(&self) -> Vec<&str> {
+        let mut certs: Vec<&str> = self
+            .certificates
+            .iter()
+            .map(|(_, c)| c.cert.as_str())
+            .collect();
+        certs.sort_unstable();
+        certs.dedup();
+        certs
+    }
+
+    /// Records the fingerprint of a mapped certificate (as `sealer.dev/sealed-with`
+    /// writes it: `sha256:` and 16 hex digits), so SealedSecrets under its paths are
+    /// checked against it.
+    pub fn set_cert_fingerprint(&mut self, cert: &str, short_fingerprint: &str) {
+        self.cert_fingerprints
+            .insert(cert.to_owned(), short_fingerprint.to_owned());
+    }
+
+    /// The recorded fingerprint of a mapped certificate.
+    pub fn cert_fingerprint(&self, cert: &str) -> Option<&str> {
+        self.cert_fingerprints.get(cert).map(String::as_str)
     }
 
     /// Whether findings in this repository-relative path are accepted.

@@ -14,6 +14,7 @@ use crate::advice::{KEY_FIX, secret_fix, unparsable_fix};
 use crate::chunk::{Chunk, chunk_allows, is_sops_enc, is_template};
 use crate::finding::{Raw, RefKind, Reference, Rule, Sink};
 use crate::lines::Reading;
+use crate::values::{self, Look};
 use crate::{lines, pem};
 
 fn is_boundary(line: &str) -> bool {
@@ -54,7 +55,7 @@ pub(crate) fn split(text: &str) -> Vec<Chunk<'_>> {
     chunks
 }
 
-fn parse_yaml(text: &str) -> Option<Value> {
+pub(crate) fn parse_yaml(text: &str) -> Option<Value> {
     let mut options = serde_saphyr::options::Options::default();
     options.with_snippet = false;
     options.strict_booleans = true;
@@ -149,12 +150,12 @@ fn unparsed(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
 }
 
 /// State while walking one parsed document.
-struct Doc<'c, 'a, 's> {
-    chunk: &'c Chunk<'a>,
-    sink: &'c mut Sink<'s>,
+pub(crate) struct Doc<'c, 'a, 's> {
+    pub chunk: &'c Chunk<'a>,
+    pub sink: &'c mut Sink<'s>,
     allowed: bool,
     /// YAML paths already reported (so the key walk does not report them twice).
-    reported: HashSet<String>,
+    pub reported: HashSet<String>,
     found_key: bool,
 }
 
@@ -163,7 +164,7 @@ impl Doc<'_, '_, '_> {
         lines::locate(self.chunk, path, needle)
     }
 
-    fn push(
+    pub fn push(
         &mut self,
         rule: Rule,
         path: String,
@@ -189,7 +190,7 @@ impl Doc<'_, '_, '_> {
     }
 }
 
-fn join(prefix: &str, key: &str) -> String {
+pub(crate) fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_owned()
     } else if key.starts_with('[') {
@@ -223,7 +224,18 @@ fn scan_document(doc: &Value, chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
     };
     let sops = doc.get("sops").is_some_and(Value::is_object);
     object(doc, "", sops, &mut d);
+    let file = d.sink.file;
+    let roots = values::roots(doc, file);
+    for r in &roots {
+        values::walk(&r.value, &r.path, sops, Look::Embedded, &mut d);
+    }
     walk_keys(doc, "", sops, &mut d);
+    for r in &roots {
+        if r.from_string {
+            walk_keys(&r.value, &r.path, sops, &mut d);
+        }
+        values::walk(&r.value, &r.path, sops, Look::Keys, &mut d);
+    }
     // A key in a comment of an otherwise clean document: fall back to the byte search.
     if !d.found_key && memchr::memmem::find(chunk.text.as_bytes(), b"PRIVATE KEY").is_some() {
         let comments: String = chunk
@@ -242,7 +254,7 @@ fn scan_document(doc: &Value, chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
     }
 }
 
-fn object(v: &Value, prefix: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
+pub(crate) fn object(v: &Value, prefix: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
     let Some(map) = v.as_object() else {
         return;
     };
@@ -265,6 +277,33 @@ fn object(v: &Value, prefix: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
     }
     if let Some(users) = map.get("users").and_then(Value::as_array) {
         kubeconfig(users, prefix, d);
+    }
+    if let Some(auths) = map.get("auths").and_then(Value::as_object) {
+        docker_auths(auths, prefix, d);
+    }
+}
+
+/// A docker `config.json` (or a `.dockerconfigjson` value): `auths.REGISTRY.auth`
+/// (base64 of `user:password`) and the tokens registries hand out.
+fn docker_auths(auths: &serde_json::Map<String, Value>, prefix: &str, d: &mut Doc<'_, '_, '_>) {
+    for (registry, entry) in auths {
+        for field in ["auth", "password", "identitytoken", "registrytoken"] {
+            let Some(value) = entry.get(field).and_then(Value::as_str) else {
+                continue;
+            };
+            if value.trim().is_empty() || is_template(value) {
+                continue;
+            }
+            let registry = shown_key(registry);
+            d.push(
+                Rule::DockerConfigAuth,
+                join(prefix, &format!("auths.{registry}.{field}")),
+                value.as_bytes(),
+                format!("registry {registry} has a credential in `{field}`"),
+                Rule::DockerConfigAuth.fix().to_owned(),
+                None,
+            );
+        }
     }
 }
 
@@ -309,6 +348,8 @@ fn secret(v: &Value, prefix: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
 
 fn sealed(v: &Value, prefix: &str, d: &mut Doc<'_, '_, '_>) {
     let name = manifest::display_name(v);
+    sealed_template(v, prefix, &name, d);
+    sealed_with(v, prefix, &name, d);
     let Some(values) = v
         .get("spec")
         .and_then(|s| s.get("encryptedData"))
@@ -329,6 +370,86 @@ fn sealed(v: &Value, prefix: &str, d: &mut Doc<'_, '_, '_>) {
                 None,
             );
         }
+    }
+}
+
+/// `spec.template.data` of a SealedSecret is copied into the Secret as it is: meant for
+/// template expressions over the sealed values and for non-secret keys, it is not
+/// encrypted. A value there that reads like a secret is a finding.
+fn sealed_template(v: &Value, prefix: &str, name: &str, d: &mut Doc<'_, '_, '_>) {
+    let Some(data) = v
+        .get("spec")
+        .and_then(|s| s.get("template"))
+        .and_then(|t| t.get("data"))
+        .and_then(Value::as_object)
+    else {
+        return;
+    };
+    for (key, value) in data {
+        let Some(text) = value.as_str() else { continue };
+        if text.trim().is_empty() || is_template(text) {
+            continue;
+        }
+        let secret_named = crate::tokens::key_says_secret(key);
+        let why = if secret_named {
+            crate::tokens::value_looks_real(text).ok()
+        } else {
+            None
+        };
+        let key_shown = shown_key(key);
+        let why = match why {
+            Some(why) => format!("`{key_shown}` names a secret and its value looks real: {why}"),
+            None if pem::in_value(text).is_some() => "it holds a private key".to_owned(),
+            None if !crate::tokens::scan(text).is_empty() => "it holds a provider token".to_owned(),
+            None => continue,
+        };
+        d.push(
+            Rule::SealedTemplatePlaintext,
+            join(prefix, &format!("spec.template.data.{key_shown}")),
+            text.as_bytes(),
+            format!("SealedSecret {name} has a plaintext value in its template: {why}"),
+            Rule::SealedTemplatePlaintext.fix().to_owned(),
+            None,
+        );
+    }
+}
+
+/// The certificate a SealedSecret was sealed with (`sealer.dev/sealed-with`) against the
+/// one `.sealer.yaml` maps to its path: sealed for another cluster, no controller there
+/// can open it.
+fn sealed_with(v: &Value, prefix: &str, name: &str, d: &mut Doc<'_, '_, '_>) {
+    let Some(mapping) = d.sink.config.mapping_for(d.sink.file) else {
+        return;
+    };
+    let Some(expected) = d.sink.config.cert_fingerprint(&mapping.cert) else {
+        return;
+    };
+    let cert = mapping.cert.clone();
+    let expected = expected.to_owned();
+    let annotation = v
+        .get("metadata")
+        .and_then(|m| m.get("annotations"))
+        .and_then(|a| a.get(sealer_core::seal::ANNOTATION_SEALED_WITH))
+        .and_then(Value::as_str);
+    let path = join(prefix, "metadata.annotations.sealer.dev/sealed-with");
+    match annotation {
+        Some(list) if list.split(',').any(|f| f.trim() == expected) => {}
+        Some(list) => d.push(
+            Rule::SealedWrongCluster,
+            path,
+            list.as_bytes(),
+            format!("SealedSecret {name} was sealed with another certificate than {cert}, which .sealer.yaml maps to this path: the cluster of {cert} cannot open it"),
+            format!("seal it again for that cluster: `seal -f SECRET.yaml --cert {cert} -w {}` (or `seal reencrypt` where the old key is at hand)", d.sink.file),
+            None,
+        ),
+        None => d.push(
+            Rule::SealedUnverified,
+            path,
+            b"",
+            format!("SealedSecret {name} carries no sealer.dev/sealed-with, so it cannot be checked against {cert}"),
+            Rule::SealedUnverified.fix().to_owned(),
+            None,
+        ),
     }
 }
 
@@ -454,7 +575,7 @@ fn kubeconfig(users: &[Value], prefix: &str, d: &mut Doc<'_, '_, '_>) {
 }
 
 /// Private keys in any string value of the document, except values already reported.
-fn walk_keys(v: &Value, path: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
+pub(crate) fn walk_keys(v: &Value, path: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
     match v {
         Value::String(s) => {
             if d.reported.contains(path) || (sops && is_sops_enc(s)) {

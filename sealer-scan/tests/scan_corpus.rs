@@ -50,8 +50,10 @@ fn detections(sub: &str) -> Vec<String> {
         }
         reports.push(report);
     }
-    for r in reports {
-        for f in r.findings {
+    let mut findings: Vec<_> = reports.into_iter().flat_map(|r| r.findings).collect();
+    sealer_scan::drop_repeated(&mut findings);
+    {
+        for f in findings {
             let path = if f.yaml_path.is_empty() {
                 "-"
             } else {

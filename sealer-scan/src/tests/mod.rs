@@ -518,4 +518,6 @@ fn a_json_secret_with_a_key_twice_is_a_finding_whichever_value_comes_last() {
     assert!(r.findings.iter().all(|f| !f.message.contains("hunter2")));
 }
 
+mod files;
 mod templates;
+mod values;

@@ -1,0 +1,69 @@
+//! The keyword prefilter: one pass over a file's bytes (one Aho-Corasick automaton,
+//! ASCII case-insensitive) decides whether any detector can find anything in it. Most
+//! files of a repository stop here.
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::files::Kind;
+use crate::{pem, tokens};
+
+/// What any text file is searched for: private keys and provider tokens.
+fn text_words() -> Vec<&'static str> {
+    let mut words = vec!["PRIVATE KEY", pem::BASE64_BEGIN_STR];
+    words.extend(
+        tokens::FAMILIES
+            .iter()
+            .flat_map(|f| f.anchors.iter().copied()),
+    );
+    words
+}
+
+/// What a manifest is searched for besides: Secret kinds, generators, kubeconfig users,
+/// registry auths, and the words secret-named keys are made of.
+const MANIFEST_WORDS: &[&str] = &[
+    "Secret",
+    "secretGenerator",
+    "users",
+    "auths",
+    "passw",
+    "pwd",
+    "token",
+    "key",
+    "auth",
+    "credential",
+    "creds",
+    "dsn",
+    "webhook",
+    "connection",
+    "passphrase",
+    "bearer",
+    "cookie",
+];
+
+fn build(words: &[&str]) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .ok()
+}
+
+static TEXT: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| build(&text_words()));
+static MANIFEST: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    let mut words = text_words();
+    words.extend_from_slice(MANIFEST_WORDS);
+    build(&words)
+});
+
+/// Whether a file of `kind` can hold anything the engine looks for. Files known by name
+/// (`.env`, `.npmrc`, ...) are always read; an automaton that cannot be built (never, for
+/// these fixed words) lets everything through.
+pub(crate) fn might_hold_secrets(bytes: &[u8], kind: Kind) -> bool {
+    let automaton = match kind {
+        Kind::Manifest => &MANIFEST,
+        Kind::Text => &TEXT,
+        _ => return true,
+    };
+    automaton.as_ref().is_none_or(|a| a.find(bytes).is_some())
+}
