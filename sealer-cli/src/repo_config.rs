@@ -50,12 +50,47 @@ pub fn load_config(root: Option<&Path>) -> CliResult<RepoConfig> {
     let bytes = io::read_file(&path, io::Kind::Config)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| CliError::Input(format!("{}: not UTF-8 text", path.display())))?;
-    RepoConfig::parse(text).map_err(|e| {
+    let mut config = RepoConfig::parse(text).map_err(|e| {
         // The format's messages start with the file's name: put its full path there.
         let e = e.to_string();
         let rest = e.strip_prefix(repo_config::FILE_NAME).unwrap_or(&e);
         CliError::Input(format!("{}{rest}", path.display()))
-    })
+    })?;
+    record_cert_fingerprints(&mut config, root);
+    Ok(config)
+}
+
+/// Reads each mapped certificate once and records its fingerprint, so `seal scan` can
+/// tell a SealedSecret sealed for another cluster. A certificate that cannot be read
+/// (missing, outside the repository, not a certificate) is left out: `seal` reports it
+/// when it seals with it, and the scan skips that check.
+fn record_cert_fingerprints(config: &mut RepoConfig, root: &Path) {
+    let certs: Vec<String> = config
+        .mapped_certs()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    for cert in certs {
+        let mapping = CertMapping {
+            glob: String::new(),
+            cert: cert.clone(),
+        };
+        let Ok(path) = mapped_cert_file(root, &mapping) else {
+            continue;
+        };
+        let Ok(pem) = io::read_file(&path, io::Kind::Certificate) else {
+            continue;
+        };
+        if let Ok(c) = SealingCert::from_pem(&pem, now) {
+            config.set_cert_fingerprint(
+                &cert,
+                &sealer_core::seal::short_fingerprint(&c.fingerprint()),
+            );
+        }
+    }
 }
 
 /// The certificate file a `certificates` entry names, under `root`. The entry's path was
