@@ -37,3 +37,43 @@ pub(crate) fn has_allow_comment(line: &str) -> bool {
 pub(crate) fn chunk_allows(text: &str) -> bool {
     text.contains("seal:allow") && text.lines().any(has_allow_comment)
 }
+
+/// A placeholder where a value will go: what examples and chart defaults write instead
+/// of a secret (`changeme`, `<password>`, `REPLACE_ME`, `xxxx`, `...`, `example`,
+/// `dummy`, `your-token-here`), and template expressions. Case-insensitive.
+pub(crate) fn is_placeholder(value: &str) -> bool {
+    let t = value.trim().trim_matches(['"', '\'']);
+    if t.is_empty() || is_template(t) {
+        return true;
+    }
+    if (t.starts_with('<') && t.ends_with('>')) || (t.starts_with("$(") && t.ends_with(')')) {
+        return true;
+    }
+    let lower = t.to_ascii_lowercase();
+    let squashed: String = lower
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if squashed.is_empty()
+        || t.chars()
+            .all(|c| matches!(c, 'x' | 'X' | '*' | '.' | '-' | '_' | '#'))
+    {
+        return true;
+    }
+    const WORDS: [&str; 8] = [
+        "changeme",
+        "replaceme",
+        "example",
+        "dummy",
+        "placeholder",
+        "redacted",
+        "notreal",
+        "fixme",
+    ];
+    if WORDS.iter().any(|w| squashed.contains(w)) {
+        return true;
+    }
+    squashed.starts_with("your")
+        || squashed.starts_with("replacewith")
+        || squashed.starts_with("insert")
+}

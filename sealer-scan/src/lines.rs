@@ -6,7 +6,9 @@
 use sealer_core::validity::shown_key;
 
 use crate::advice::{KEY_FIX, secret_fix};
-use crate::chunk::{Chunk, chunk_allows, has_allow_comment, is_sops_enc, is_template};
+use crate::chunk::{
+    Chunk, chunk_allows, has_allow_comment, is_placeholder, is_sops_enc, is_template,
+};
 use crate::finding::{Raw, Rule, Sink};
 use crate::pem;
 
@@ -181,7 +183,9 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
     }
     let mut complete = !lines.iter().any(|l| explicit_entry(l) || hidden_field(l));
     let sops = has_sops_key(&lines);
-    let is_plain = |v: &str| !(v.is_empty() || is_template(v) || (sops && is_sops_enc(v)));
+    let is_plain = |v: &str| {
+        !(v.is_empty() || is_template(v) || is_placeholder(v) || (sops && is_sops_enc(v)))
+    };
     let allowed = chunk_allows(chunk.text);
     let fix = secret_fix(sink.file, sink.config, chunk.index == 1);
     let mut i = 0;

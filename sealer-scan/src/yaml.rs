@@ -11,7 +11,7 @@ use sealer_core::manifest::{self, Documents};
 use sealer_core::validity::shown_key;
 
 use crate::advice::{KEY_FIX, secret_fix, unparsable_fix};
-use crate::chunk::{Chunk, chunk_allows, is_sops_enc, is_template};
+use crate::chunk::{Chunk, chunk_allows, is_placeholder, is_sops_enc, is_template};
 use crate::finding::{Raw, RefKind, Reference, Rule, Sink};
 use crate::lines::Reading;
 use crate::values::{self, Look};
@@ -324,6 +324,17 @@ fn secret(v: &Value, prefix: &str, sops: bool, d: &mut Doc<'_, '_, '_>) {
                 continue;
             };
             if text.trim().is_empty() || is_template(&text) || (sops && is_sops_enc(&text)) {
+                continue;
+            }
+            // `stringData: {password: changeme}`, or its base64 in `data`.
+            let plain = if field == "data" {
+                pem::decode_lenient(text.as_bytes())
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_default()
+            } else {
+                text.clone()
+            };
+            if is_placeholder(&plain) && !plain.is_empty() || is_placeholder(&text) {
                 continue;
             }
             let key = shown_key(key);

@@ -36,3 +36,16 @@ fn a_json_file_that_does_not_parse_is_still_read_line_by_line() {
     let r = scan("s.json", text);
     assert_eq!(r.findings.len(), 1, "{:?}", ids(&r));
 }
+
+#[test]
+fn placeholder_values_in_a_secret_pass_and_real_ones_do_not() {
+    let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: app}\nstringData:\n  a: changeme\n  b: <your-password>\n  c: REPLACE_ME\n  d: xxxxxxxx\n  e: '...'\n  f: example-password\n  g: dummy\n  h: ${DB_PASSWORD}\ndata:\n  i: Y2hhbmdlbWU=\n  j: aHVudGVyMi1yZWFs\n  k: Zm9v\n";
+    let r = scan("apps/app.yaml", text);
+    assert_eq!(
+        ids(&r),
+        vec![
+            ("secret-plaintext", "data.j".to_owned()),
+            ("secret-plaintext", "data.k".to_owned())
+        ]
+    );
+}
