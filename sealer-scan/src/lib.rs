@@ -30,6 +30,7 @@ mod advice;
 mod chunk;
 mod files;
 mod finding;
+mod generic;
 mod lines;
 pub mod pem;
 mod prefilter;
@@ -59,7 +60,15 @@ pub fn is_manifest_path(path: &str) -> bool {
         None => true,
         Some((_, ext)) => matches!(
             ext.to_ascii_lowercase().as_str(),
-            "yaml" | "yml" | "json" | "tpl" | "kubeconfig" | "conf" | "config"
+            "yaml"
+                | "yml"
+                | "json"
+                | "tpl"
+                | "kubeconfig"
+                | "conf"
+                | "config"
+                | "dockerconfigjson"
+                | "dockercfg"
         ),
     }
 }
@@ -101,6 +110,9 @@ pub fn scan_file(path: &str, bytes: &[u8], config: &RepoConfig) -> FileReport {
         }
     }
     tokens_pass(&text, &mut sink);
+    if kind == files::Kind::Text {
+        generic::scan_text(&text, &mut sink);
+    }
     sink.report
 }
 

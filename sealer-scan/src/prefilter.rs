@@ -7,9 +7,10 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 
 use crate::files::Kind;
-use crate::{pem, tokens};
+use crate::{generic, pem, tokens};
 
-/// What any text file is searched for: private keys and provider tokens.
+/// What any text file is searched for: private keys, provider tokens, secret-named
+/// assignments.
 fn text_words() -> Vec<&'static str> {
     let mut words = vec!["PRIVATE KEY", pem::BASE64_BEGIN_STR];
     words.extend(
@@ -17,6 +18,7 @@ fn text_words() -> Vec<&'static str> {
             .iter()
             .flat_map(|f| f.anchors.iter().copied()),
     );
+    words.extend_from_slice(generic::WORDS);
     words
 }
 

@@ -76,6 +76,8 @@ pub enum Rule {
     NetrcPassword,
     /// A registry credential in a docker `config.json`.
     DockerConfigAuth,
+    /// A secret-named key or variable with a random-looking value, anywhere else.
+    GenericSecret,
     /// A provider token: the family at this index of [`crate::tokens::FAMILIES`].
     Token(u8),
 }
@@ -112,7 +114,7 @@ const SEAL_IT: &str = "commit a SealedSecret instead: `seal -f FILE -w FILE.seal
 const ROTATE: &str = "take it out of the commit and rotate it if it was ever pushed; keep it in a Secret sealed with `seal`";
 
 /// The structural rules, in the order of the [`Rule`] variants.
-pub const TABLE: [RuleInfo; 20] = [
+pub const TABLE: [RuleInfo; 21] = [
     info(
         "secret-plaintext",
         "plaintext value in a Kubernetes Secret",
@@ -228,6 +230,12 @@ pub const TABLE: [RuleInfo; 20] = [
         Error,
         "use a credential helper (`credsStore`) and revoke the credential",
     ),
+    info(
+        "generic-secret",
+        "secret-named key or variable with a random-looking value",
+        Error,
+        "read it from the environment or a mounted Secret instead, and rotate it; if it is not a secret, accept it with `# seal:allow`",
+    ),
 ];
 
 impl Rule {
@@ -255,6 +263,7 @@ impl Rule {
             PypircPassword,
             NetrcPassword,
             DockerConfigAuth,
+            GenericSecret,
         ];
         debug_assert_eq!(all.len(), TABLE.len());
         all.extend((0..tokens::FAMILIES.len()).filter_map(|i| u8::try_from(i).ok().map(Token)));
@@ -284,6 +293,7 @@ impl Rule {
             PypircPassword => 17,
             NetrcPassword => 18,
             DockerConfigAuth => 19,
+            GenericSecret => 20,
             Token(_) => return None,
         })
     }

@@ -8,12 +8,10 @@
 
 use serde_json::Value;
 
-use sealer_core::validity::shown_key;
-
 use crate::chunk::is_sops_enc;
 use crate::finding::Rule;
 use crate::tokens::{key_says_secret, value_looks_real};
-use crate::yaml::{Doc, join, object, parse_yaml};
+use crate::yaml::{Doc, join, object, parse_yaml, path_key};
 
 /// Keys of chart values that hold whole Kubernetes objects.
 const EMBEDDED: [&str; 4] = [
@@ -84,7 +82,9 @@ pub(crate) fn roots(doc: &Value, file: &str) -> Vec<Root> {
             }
         }
         _ if is_helmfile(file) => helmfile(doc, &mut roots),
-        _ if is_values_file(file) && kind.is_empty() => add(String::new(), doc),
+        _ if (is_values_file(file) || file.ends_with(".tfvars.json")) && kind.is_empty() => {
+            add(String::new(), doc);
+        }
         _ => {}
     }
     roots
@@ -143,7 +143,7 @@ fn helmfile(doc: &Value, roots: &mut Vec<Root>) {
     }
     if let Some(envs) = doc.get("environments").and_then(Value::as_object) {
         for (name, env) in envs {
-            blocks.push((format!("environments.{}", shown_key(name)), env));
+            blocks.push((format!("environments.{}", path_key(name)), env));
         }
     }
     for (path, block) in blocks {
@@ -181,13 +181,16 @@ pub(crate) enum Look {
     /// Objects embedded in values, which get the manifest rules (first, so a Secret
     /// found there is reported as one).
     Embedded,
-    /// Secret-named keys with real-looking values (last, so what a more specific rule
-    /// reported is not repeated).
-    Keys,
+    /// Secret-named keys with real-looking values, reported under this rule (last, so
+    /// what a more specific rule reported is not repeated).
+    Keys(Rule),
+    /// Outside Helm values: secret-named keys with random-looking values
+    /// ([`crate::generic`]); a value holding a provider token is left to the token rule.
+    Generic,
 }
 
 /// `[{name: a.b.password, value: x}]`: Argo CD parameters, helmfile `set`.
-fn pairs(items: &[Value], path: &str, d: &mut Doc<'_, '_, '_>) {
+fn pairs(items: &[Value], path: &str, look: Look, d: &mut Doc<'_, '_, '_>) {
     for (i, item) in items.iter().enumerate() {
         let (Some(name), Some(value)) = (
             item.get("name").and_then(Value::as_str),
@@ -197,7 +200,7 @@ fn pairs(items: &[Value], path: &str, d: &mut Doc<'_, '_, '_>) {
         };
         let last = name.rsplit('.').next().unwrap_or(name);
         if key_says_secret(last) {
-            check(&format!("{path}[{i}]"), value, false, d, Some(last));
+            check(&format!("{path}[{i}]"), value, false, look, d, Some(last));
         }
     }
 }
@@ -208,13 +211,13 @@ pub(crate) fn walk(v: &Value, path: &str, sops: bool, look: Look, d: &mut Doc<'_
     match v {
         Value::Object(map) => {
             for (k, child) in map {
-                let child_path = join(path, &shown_key(k));
+                let child_path = join(path, &path_key(k));
                 if look == Look::Embedded && EMBEDDED.contains(&k.as_str()) {
                     embedded(child, &child_path, d);
                 }
                 match child {
-                    Value::String(s) if look == Look::Keys && key_says_secret(k) => {
-                        check(&child_path, s, sops, d, None);
+                    Value::String(s) if look != Look::Embedded && key_says_secret(k) => {
+                        check(&child_path, s, sops, look, d, None);
                     }
                     Value::Object(_) | Value::Array(_) => {
                         walk(child, &child_path, sops, look, d);
@@ -225,12 +228,12 @@ pub(crate) fn walk(v: &Value, path: &str, sops: bool, look: Look, d: &mut Doc<'_
         }
         Value::Array(items) => {
             // `[{name: DB_PASSWORD, value: x}]` (extraEnvVars) reads as one entry.
-            if look == Look::Keys
+            if look != Look::Embedded
                 && items.iter().any(|i| {
                     i.get("name").is_some() && i.get("value").is_some_and(Value::is_string)
                 })
             {
-                pairs(items, path, d);
+                pairs(items, path, look, d);
             }
             for (i, item) in items.iter().enumerate() {
                 if item.is_object() || item.is_array() {
@@ -242,19 +245,48 @@ pub(crate) fn walk(v: &Value, path: &str, sops: bool, look: Look, d: &mut Doc<'_
     }
 }
 
-fn check(path: &str, value: &str, sops: bool, d: &mut Doc<'_, '_, '_>, needle: Option<&str>) {
+fn check(
+    path: &str,
+    value: &str,
+    sops: bool,
+    look: Look,
+    d: &mut Doc<'_, '_, '_>,
+    needle: Option<&str>,
+) {
     if d.reported.contains(path) || (sops && is_sops_enc(value)) {
         return;
     }
-    let Ok(why) = value_looks_real(value) else {
-        return;
+    let (rule, why) = if look == Look::Generic {
+        if !crate::tokens::scan(value).is_empty() {
+            return;
+        }
+        match crate::generic::looks_random(value) {
+            Some(why) => (Rule::GenericSecret, why),
+            None => return,
+        }
+    } else {
+        match value_looks_real(value) {
+            Ok(why) => (
+                match look {
+                    Look::Keys(rule) => rule,
+                    _ => Rule::HelmValueSecret,
+                },
+                why,
+            ),
+            Err(_) => return,
+        }
+    };
+    let what = match rule {
+        Rule::HelmValueSecret => "Helm value",
+        Rule::TfvarsSecret => "Terraform variable",
+        _ => "value",
     };
     d.push(
-        Rule::HelmValueSecret,
+        rule,
         path.to_owned(),
         value.as_bytes(),
-        format!("Helm value `{path}` looks like a real secret: {why}"),
-        Rule::HelmValueSecret.fix().to_owned(),
+        format!("{what} looks like a real secret: {why}"),
+        rule.fix().to_owned(),
         needle,
     );
 }

@@ -190,6 +190,19 @@ impl Doc<'_, '_, '_> {
     }
 }
 
+/// A key as a YAML path shows it: as written when it is a plain key of up to 100
+/// characters (letters, digits and `-_./:@+`, as annotation keys and registry names
+/// are), else cut like any shown key. Messages do not repeat paths: the path is its own
+/// field.
+pub(crate) fn path_key(key: &str) -> std::borrow::Cow<'_, str> {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b"-_./:@+".contains(&b);
+    if !key.is_empty() && key.len() <= 100 && key.bytes().all(plain) {
+        std::borrow::Cow::Borrowed(key)
+    } else {
+        shown_key(key)
+    }
+}
+
 pub(crate) fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() {
         key.to_owned()
@@ -234,7 +247,17 @@ fn scan_document(doc: &Value, chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
         if r.from_string {
             walk_keys(&r.value, &r.path, sops, &mut d);
         }
-        values::walk(&r.value, &r.path, sops, Look::Keys, &mut d);
+        let rule = if file.ends_with(".tfvars.json") {
+            Rule::TfvarsSecret
+        } else {
+            Rule::HelmValueSecret
+        };
+        values::walk(&r.value, &r.path, sops, Look::Keys(rule), &mut d);
+    }
+    // Anything else but Secrets, SealedSecrets and values: the catch-all.
+    let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+    if roots.is_empty() && !matches!(kind, "Secret" | "SealedSecret") {
+        values::walk(doc, "", sops, Look::Generic, &mut d);
     }
     // A key in a comment of an otherwise clean document: fall back to the byte search.
     if !d.found_key && memchr::memmem::find(chunk.text.as_bytes(), b"PRIVATE KEY").is_some() {
@@ -294,12 +317,12 @@ fn docker_auths(auths: &serde_json::Map<String, Value>, prefix: &str, d: &mut Do
             if value.trim().is_empty() || is_template(value) {
                 continue;
             }
-            let registry = shown_key(registry);
+            let shown = shown_key(registry);
             d.push(
                 Rule::DockerConfigAuth,
-                join(prefix, &format!("auths.{registry}.{field}")),
+                join(prefix, &format!("auths.{}.{field}", path_key(registry))),
                 value.as_bytes(),
-                format!("registry {registry} has a credential in `{field}`"),
+                format!("registry {shown} has a credential in `{field}`"),
                 Rule::DockerConfigAuth.fix().to_owned(),
                 None,
             );
@@ -602,16 +625,16 @@ pub(crate) fn walk_keys(v: &Value, path: &str, sops: bool, d: &mut Doc<'_, '_, '
                 } else {
                     Rule::PrivateKey
                 };
-                let shown = if path.is_empty() {
-                    "the document"
+                let place = if path.is_empty() {
+                    "in the document"
                 } else {
-                    path
+                    "in a string value"
                 };
                 d.push(
                     rule,
                     path.to_owned(),
                     &hit.body,
-                    format!("{} ({}) in `{shown}`", rule.title(), hit.label),
+                    format!("{} ({}) {place}", rule.title(), hit.label),
                     KEY_FIX.to_owned(),
                     None,
                 );
@@ -624,7 +647,7 @@ pub(crate) fn walk_keys(v: &Value, path: &str, sops: bool, d: &mut Doc<'_, '_, '
         }
         Value::Object(map) => {
             for (k, item) in map {
-                walk_keys(item, &join(path, &shown_key(k)), sops, d);
+                walk_keys(item, &join(path, &path_key(k)), sops, d);
             }
         }
         _ => {}

@@ -504,8 +504,8 @@ fn check_key_shown(r: &FileReport) {
         .unwrap_or_else(|| panic!("not found: {:?}", ids(r)));
     for shown in [&f.message, &f.yaml_path] {
         assert!(!shown.contains("Zm9vYmFy"), "{shown}");
-        assert!(shown.contains("password"), "{shown}");
     }
+    assert!(f.yaml_path.contains("password"), "{}", f.yaml_path);
 }
 
 #[test]
@@ -519,5 +519,6 @@ fn a_json_secret_with_a_key_twice_is_a_finding_whichever_value_comes_last() {
 }
 
 mod files;
+mod generic;
 mod templates;
 mod values;

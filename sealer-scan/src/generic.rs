@@ -1,0 +1,191 @@
+//! The catch-all: a secret-named key or variable holding a value that looks random
+//! (`api_key = "..."` in code, `POSTGRES_PASSWORD: ...` in a compose file, a password in
+//! a ConfigMap). Stricter than the Helm values rule: where a value file says `password`,
+//! any real-looking value is a leak; elsewhere only a random-looking one is reported, so
+//! prose, identifiers and configuration words pass.
+
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::chunk::{has_allow_comment, is_placeholder};
+use crate::finding::{Raw, Rule, Sink};
+use crate::tokens::key_says_secret;
+
+/// Words a secret-named key contains (what the line search starts from).
+pub(crate) const WORDS: &[&str] = &[
+    "passw",
+    "pwd",
+    "secret",
+    "token",
+    "api_key",
+    "apikey",
+    "api-key",
+    "access_key",
+    "accesskey",
+    "private_key",
+    "privatekey",
+    "auth",
+    "credential",
+    "creds",
+    "dsn",
+    "webhook",
+    "connectionstring",
+    "passphrase",
+    "signing",
+    "encryption",
+];
+
+static FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(WORDS)
+        .ok()
+});
+
+/// Whether a value looks random enough to be a secret wherever it stands: one word of
+/// 10 to 200 characters, not a placeholder, URL, path or e-mail address, not words
+/// joined by `-`, `_` or `.`, with a digit or symbol among letters of both cases, and at
+/// least 3 bits of entropy per character. `Some(why)`, without the value.
+pub(crate) fn looks_random(value: &str) -> Option<String> {
+    let v = value.trim();
+    let n = v.chars().count();
+    if !(10..=200).contains(&n)
+        || v.contains(char::is_whitespace)
+        || is_placeholder(v)
+        || v.contains("://")
+        || v.starts_with(['/', '.', '~', '$', '%', '@'])
+        || v.contains('@') && v.contains('.')
+    {
+        return None;
+    }
+    let segments: Vec<&str> = v.split(['-', '_', '.', '/', ':']).collect();
+    if segments.len() > 1
+        && segments
+            .iter()
+            .all(|s| s.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        return None;
+    }
+    let lower = v.chars().any(|c| c.is_ascii_lowercase());
+    let upper = v.chars().any(|c| c.is_ascii_uppercase());
+    let digit = v.chars().any(|c| c.is_ascii_digit());
+    let symbol = v.chars().any(|c| !c.is_ascii_alphanumeric());
+    let classes = [lower, upper, digit, symbol].iter().filter(|b| **b).count();
+    if classes < 2 || !(digit || symbol) || (classes == 2 && !lower && !upper) {
+        return None;
+    }
+    let bits = entropy(v);
+    (bits >= 3.0).then(|| {
+        format!(
+            "{n} characters, {classes} kinds of character, {bits:.1} bits of entropy per character"
+        )
+    })
+}
+
+/// Shannon entropy in bits per character.
+fn entropy(v: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for c in v.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let n = v.chars().count() as f64;
+    counts
+        .values()
+        .map(|&k| {
+            let p = k as f64 / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// `name = "value"`, `name: 'value'`, `"name": "value"`, `name := "value"`,
+/// `name => "value"` on one line: `(name, value)`.
+fn assignments(line: &str) -> Vec<(&str, &str)> {
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+    let mut i = 0;
+    while i < b.len() {
+        if !matches!(b[i], b'=' | b':') {
+            i += 1;
+            continue;
+        }
+        let op = i;
+        // The name: identifier characters before the operator, optionally quoted.
+        let mut end = op;
+        while end > 0 && b[end - 1] == b' ' {
+            end -= 1;
+        }
+        if end > 0 && matches!(b[end - 1], b'"' | b'\'') {
+            end -= 1;
+        }
+        let mut start = end;
+        while start > 0 && ident(b[start - 1]) {
+            start -= 1;
+        }
+        // The value: a quoted string after the operator (`:=`, `=>`, `==` skipped over).
+        let mut j = op + 1;
+        while j < b.len() && matches!(b[j], b'=' | b'>' | b' ') {
+            j += 1;
+        }
+        if start < end
+            && b[op + 1..].first() != Some(&b'=')
+            && let Some(&q @ (b'"' | b'\'' | b'`')) = b.get(j)
+            && let Some(len) = b[j + 1..].iter().position(|&c| c == q)
+        {
+            out.push((&line[start..end], &line[j + 1..j + 1 + len]));
+            i = j + 2 + len;
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Every line holding a secret-named assignment with a random-looking value, except
+/// lines already reported.
+pub(crate) fn scan_text(text: &str, sink: &mut Sink<'_>) {
+    let Some(finder) = FINDER.as_ref() else {
+        return;
+    };
+    let taken: std::collections::HashSet<usize> =
+        sink.report.findings.iter().filter_map(|f| f.line).collect();
+    let mut last_line_start = usize::MAX;
+    for m in finder.find_iter(text) {
+        let line_start = text[..m.start()].rfind('\n').map_or(0, |p| p + 1);
+        if line_start == last_line_start {
+            continue;
+        }
+        last_line_start = line_start;
+        let line_end = text[m.start()..]
+            .find('\n')
+            .map_or(text.len(), |p| m.start() + p);
+        let line = &text[line_start..line_end];
+        let number = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..line_start]).count();
+        if taken.contains(&number) {
+            continue;
+        }
+        for (name, value) in assignments(line) {
+            if !key_says_secret(name) {
+                continue;
+            }
+            let Some(why) = looks_random(value) else {
+                continue;
+            };
+            let shown = sealer_core::validity::shown_key(name).into_owned();
+            sink.push(Raw {
+                rule: Rule::GenericSecret,
+                severity: None,
+                document: None,
+                yaml_path: shown.clone(),
+                line: Some(number),
+                value: value.as_bytes(),
+                message: format!("`{shown}` is assigned what looks like a secret: {why}"),
+                fix: Rule::GenericSecret.fix().to_owned(),
+                allowed_inline: has_allow_comment(line),
+            });
+            break;
+        }
+    }
+}
