@@ -2,7 +2,7 @@
 SHELL := bash
 .DEFAULT_GOAL := help
 
-.PHONY: crd help demo test lint unit build peers cluster-up cluster-down smoke-bitnami fuzz bench bench-seal bench-unseal bench-controller bench-seal-memory bench-soak vectors
+.PHONY: crd help demo test lint unit build peers cluster-up cluster-down smoke-bitnami fuzz bench bench-seal bench-unseal bench-controller bench-seal-memory bench-soak vectors scan-rules bench-scan
 
 help: ## list the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ bench-soak: ## 2,000 SealedSecrets, 20 updates/s for 10 min: latency, lost updat
 
 vectors: ## regenerate the frozen interop vectors (needs the peers)
 	tests/vectors/generate
+
+scan-rules: ## regenerate docs/SCAN-RULES.md from the scanner's rule table
+	cargo run -q -p sealer-scan --example scan_rules > docs/SCAN-RULES.md
 
 crd: ## regenerate the SealedSecret CRD from the controller's types
 	cargo run -q -p sealer-controller -- crd > charts/sealer-controller/crds/sealedsecrets.bitnami.com.yaml

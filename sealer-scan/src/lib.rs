@@ -44,7 +44,7 @@ pub use advice::secret_fix;
 pub use finding::{FileReport, Finding, RefKind, Reference, Skipped, fingerprint, mask};
 use finding::{Raw, Sink};
 pub use repo_config::{ConfigError, RepoConfig};
-pub use rules::{Rule, RuleInfo, Severity, TABLE as RULES};
+pub use rules::{Rule, RuleInfo, Severity, TABLE as RULES, rules_markdown};
 
 /// At most this many bytes of a file are scanned; the rest is ignored (documented).
 pub const MAX_SCAN_BYTES: usize = 10 * 1024 * 1024;

@@ -125,7 +125,7 @@ pub const TABLE: [RuleInfo; 21] = [
         "key-backup-plaintext",
         "unencrypted backup of a sealing key",
         Error,
-        "never commit key backups in plaintext; make them with `seal keys backup --recipient` or a passphrase",
+        "never commit key backups in plaintext; make them with `seal keys backup --passphrase-file FILE` and keep them outside the repository",
     ),
     info("private-key", "PEM private key", Error, ROTATE),
     info(
@@ -341,4 +341,27 @@ impl Rule {
     pub fn from_id(id: &str) -> Option<Rule> {
         Rule::all().into_iter().find(|r| r.id() == id)
     }
+}
+
+/// The rule table as Markdown (docs/SCAN-RULES.md is this, and a test keeps it so).
+pub fn rules_markdown() -> String {
+    let mut s = String::from(
+        "# `seal scan` rules\n\n\
+         Generated from `sealer-scan/src/rules.rs` and `sealer-scan/src/tokens.rs` by \
+         `make scan-rules`; a test fails when this file and the code differ.\n\n\
+         Severities: `error` blocks (exit 1); `warning` is shown and does not block; \
+         `strict` is shown and blocks only with `--strict` (which also blocks on warnings). \
+         A token whose format has a checksum that does not match is reported as a warning.\n\n\
+         | id | severity | catches | fix |\n| --- | --- | --- | --- |\n",
+    );
+    for r in Rule::all() {
+        s.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            r.id(),
+            r.severity().id(),
+            r.title().replace('|', "\\|"),
+            r.fix().replace('|', "\\|")
+        ));
+    }
+    s
 }
