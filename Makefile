@@ -55,6 +55,9 @@ bench-seal-memory: ## seal's peak RSS and throughput on 200,000 Secrets (YAML) a
 bench-soak: ## 2,000 SealedSecrets, 20 updates/s for 10 min: latency, lost updates, RSS (starts the plane)
 	bash bench/controller-soak
 
+bench-scan: ## the commit gate vs gitleaks, ripsecrets, detect-secrets: corpus, 50,000-file tree, hook latency
+	bash bench/scan-vs-peers
+
 vectors: ## regenerate the frozen interop vectors (needs the peers)
 	tests/vectors/generate
 
