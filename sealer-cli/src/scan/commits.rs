@@ -50,14 +50,35 @@ fn shown(rev: &str) -> String {
     rev.escape_debug().to_string()
 }
 
+/// Which side of a range a revision is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Start,
+    End,
+}
+
 /// Resolves one side of the range to a commit; the error names it.
-fn resolve<'r>(repo: &'r git2::Repository, rev: &str, spec: &str) -> CliResult<git2::Commit<'r>> {
+fn resolve<'r>(
+    repo: &'r git2::Repository,
+    rev: &str,
+    side: Side,
+    spec: &str,
+) -> CliResult<git2::Commit<'r>> {
     let rev_shown = shown(rev);
     let spec_shown = shown(spec);
     if rev.len() >= 7 && rev.bytes().all(|b| b == b'0') {
+        let why = match side {
+            Side::Start => format!(
+                "which a push that creates a branch reports as the commit before it: start the range at the branch it came from instead (e.g. origin/main..{})",
+                shown(spec.rsplit_once("..").map_or("HEAD", |(_, b)| b))
+            ),
+            Side::End => {
+                "which a push that deletes a branch reports as its new tip: there is nothing to scan"
+                    .to_owned()
+            }
+        };
         return Err(CliError::Input(format!(
-            "`{rev_shown}` in --commits {spec_shown} is git's null id, which a push that creates a branch reports as the commit before it: start the range at the branch it came from instead (e.g. origin/main..{})",
-            spec.rsplit_once("..").map_or("HEAD", |(_, b)| b)
+            "`{rev_shown}` in --commits {spec_shown} is git's null id, {why}"
         )));
     }
     repo.revparse_single(rev)
@@ -83,18 +104,18 @@ fn parse_range<'r>(repo: &'r git2::Repository, spec: &str) -> CliResult<Range<'r
             shown(spec)
         )));
     }
-    let side = |s: &'_ str| if s.is_empty() { "HEAD" } else { s }.to_owned();
+    let or_head = |s: &'_ str| if s.is_empty() { "HEAD" } else { s }.to_owned();
     match spec.split_once("..") {
         Some((a, b)) => Ok(Range {
-            start: Some(resolve(repo, &side(a), spec)?),
-            end: resolve(repo, &side(b), spec)?,
+            start: Some(resolve(repo, &or_head(a), Side::Start, spec)?),
+            end: resolve(repo, &or_head(b), Side::End, spec)?,
         }),
         None if spec.is_empty() => Err(CliError::Input(
             "--commits needs a range A..B or a commit REV".into(),
         )),
         None => Ok(Range {
             start: None,
-            end: resolve(repo, spec, spec)?,
+            end: resolve(repo, spec, Side::End, spec)?,
         }),
     }
 }

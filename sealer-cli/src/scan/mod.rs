@@ -1,8 +1,10 @@
 //! `seal scan` (the commit gate) and `seal hook install`.
 //!
-//! These modules do the I/O (files, the git index, output); every decision about what is
-//! a finding is made by `sealer_scan`. `sources` reads what to scan, `render` prints the
-//! findings, `fix` seals plaintext Secret files in place, `hook` installs the git hook.
+//! These modules do the I/O (files, the git index and objects, output); every decision
+//! about what is a finding is made by `sealer_scan`. `sources` reads what to scan,
+//! `commits` walks a `--commits` range, `render` prints the findings, `baseline` writes
+//! and reads baselines, `fix` seals plaintext Secret files in place, `hook` installs the
+//! git hook.
 
 mod baseline;
 mod commits;

@@ -1,5 +1,6 @@
 //! What `seal scan` reads: files and folders (the working tree by default, honouring
-//! .gitignore), or the staged blobs of the git index; then the files a kustomize
+//! .gitignore), or the blobs a git diff adds (the index against `HEAD` for `--staged`, a
+//! commit against its parent for `--commits`); then the files a kustomize
 //! `secretGenerator` reads, when they would be committed too.
 
 use std::collections::BTreeSet;

@@ -201,7 +201,14 @@ fn commits_bad_revisions_and_conflicting_sources_are_usage_errors() {
         ("HEAD..nope".to_owned(), "`nope` is not a commit"),
         ("HEAD~1".to_owned(), "`HEAD~1` is not a commit"),
         ("HEAD~1...HEAD".to_owned(), "`A...B`"),
-        (format!("{zero}..HEAD"), "null id"),
+        (
+            format!("{zero}..HEAD"),
+            "null id, which a push that creates a branch",
+        ),
+        (
+            format!("HEAD..{zero}"),
+            "null id, which a push that deletes a branch",
+        ),
         (String::new(), "needs a range A..B or a commit REV"),
     ] {
         let out = r.seal(&["scan", "--commits", &spec]);
