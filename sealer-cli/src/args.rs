@@ -195,7 +195,8 @@ pub enum Command {
     Keygen(KeygenArgs),
     /// The controller's sealing keys: list, backup, restore, new.
     Keys(KeysArgs),
-    /// Find plaintext secrets (the commit gate): staged files, given paths, or the tree.
+    /// Find plaintext secrets (the commit gate): staged files, given paths, the tree, or
+    /// the commits of a range.
     Scan(crate::scan::ScanArgs),
     /// Install the commit gate as a git hook.
     Hook(crate::scan::HookArgs),

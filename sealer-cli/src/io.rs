@@ -30,6 +30,8 @@ pub const KEY_LIMIT: u64 = 16 << 20;
 /// Most bytes read from a manifest (or a raw value) unless `--max-input-size` says
 /// otherwise.
 pub const DEFAULT_MANIFEST_LIMIT: u64 = 64 << 20;
+/// Most bytes read from a `seal scan` baseline: room for some 400,000 findings.
+pub const BASELINE_LIMIT: u64 = 16 << 20;
 
 /// The manifest limit, set once from `--max-input-size` before any command runs. A
 /// process-wide setting rather than a parameter because it applies to every manifest
@@ -55,6 +57,8 @@ pub enum Kind {
     Passphrase,
     /// The repository's `.sealer.yaml`: [`SMALL_LIMIT`].
     Config,
+    /// A `seal scan` baseline: [`BASELINE_LIMIT`].
+    Baseline,
 }
 
 impl Kind {
@@ -63,6 +67,7 @@ impl Kind {
         match self {
             Kind::Manifest => MANIFEST_LIMIT.load(Ordering::Relaxed),
             Kind::Key => KEY_LIMIT,
+            Kind::Baseline => BASELINE_LIMIT,
             Kind::Certificate | Kind::Passphrase | Kind::Config => SMALL_LIMIT,
         }
     }
@@ -74,6 +79,7 @@ impl Kind {
             Kind::Key => "a key file",
             Kind::Passphrase => "a passphrase",
             Kind::Config => "a repository config",
+            Kind::Baseline => "a seal scan baseline",
         }
     }
 }

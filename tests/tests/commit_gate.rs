@@ -1,8 +1,9 @@
 //! The commit gate in throw-away git repositories: the real `git` making real commits
 //! through the hook written by `seal hook install`, and the real `pre-commit` framework
 //! installing this repository's `seal-scan` hook. No control plane needed; the
-//! pre-commit test needs the `pre-commit` peer tool, so it is built with the `cluster`
-//! feature only.
+//! pre-commit tests need the `pre-commit` peer tool, so they are built with the `cluster`
+//! feature only. The hook and `seal scan PATH` are tested here; `--commits`, baselines,
+//! warnings and what the repository publishes (hooks, help) in the modules below.
 
 // Test helpers: a failed set-up step should stop the test with its reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,6 +15,16 @@ use std::process::{Command, Output, Stdio};
 
 use sealer_tests::peers::{repo_root, seal_bin};
 
+// A test crate's root finds its modules beside it: these live in commit_gate/.
+#[path = "commit_gate/baseline.rs"]
+mod baseline;
+#[path = "commit_gate/commits.rs"]
+mod commits;
+#[path = "commit_gate/published.rs"]
+mod published;
+#[path = "commit_gate/warnings.rs"]
+mod warnings;
+
 /// Values planted in test files; none may ever appear in any output.
 const PLANTED: &[&str] = &[
     "fake-gate-password-1",
@@ -21,6 +32,10 @@ const PLANTED: &[&str] = &[
     "fake-gate-token-3",
     "fake-huge-4",
     "fake-latin-5",
+    "fake-commit-6",
+    "fake-commit-7",
+    "fake-commit-8",
+    "fake-env-9",
 ];
 
 struct Repo {
@@ -33,6 +48,19 @@ fn text(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// An input error of seal: exit 2 and one line on stderr, naming `expect`.
+fn assert_one_line_error(out: &Output, expect: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(2), "{}", text(out));
+    assert_eq!(err.lines().count(), 1, "not one line:\n{err}");
+    assert!(err.contains(expect), "expected {expect:?} in:\n{err}");
+    assert_no_planted_value(out);
 }
 
 fn assert_no_planted_value(out: &Output) {
@@ -49,6 +77,11 @@ fn secret(name: &str, password: &str) -> String {
     format!(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {name}\n  namespace: prod\nstringData:\n  password: \"{password}\"\n"
     )
+}
+
+/// The same Secret with a label: its value and so its fingerprint stay, its lines move.
+fn labelled(secret: &str) -> String {
+    secret.replace("namespace: prod\n", "namespace: prod\n  labels: {app: x}\n")
 }
 
 impl Repo {
@@ -131,6 +164,26 @@ impl Repo {
         repo.git_ok(&["add", "README.md"]);
         repo.git_ok(&["commit", "-q", "-m", "first"]);
         repo
+    }
+
+    /// Stages everything and commits it, hooks or not; returns the commit's id.
+    fn commit_all(&self, message: &str) -> String {
+        self.git_ok(&["add", "-A"]);
+        self.git_ok(&[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            message,
+        ]);
+        self.rev("HEAD")
+    }
+
+    /// The full id of `rev`.
+    fn rev(&self, rev: &str) -> String {
+        let out = self.git_ok(&["rev-parse", "--verify", rev]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
     fn commits(&self) -> usize {

@@ -7,7 +7,17 @@ use clap::ValueEnum;
 use sealer_scan::{Finding, Rule, Severity};
 use serde_json::{Value, json};
 
+use super::commits::CommitId;
 use crate::error::{CliError, CliResult};
+
+/// A finding as it is shown: with the commit it comes from, for `--commits`.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Shown<'a> {
+    /// What was found.
+    pub finding: &'a Finding,
+    /// The commit that added it (`--commits` only).
+    pub commit: Option<&'a CommitId>,
+}
 
 /// Output format of `seal scan`.
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -24,7 +34,7 @@ pub enum ScanFormat {
 /// repository `root`.
 pub(super) fn render(
     format: ScanFormat,
-    findings: &[&Finding],
+    findings: &[Shown<'_>],
     root: Option<&Path>,
     cwd: &Path,
 ) -> CliResult<String> {
@@ -35,12 +45,17 @@ pub(super) fn render(
     }
 }
 
-fn render_text(findings: &[&Finding], root: Option<&Path>, cwd: &Path) -> String {
+fn render_text(findings: &[Shown<'_>], root: Option<&Path>, cwd: &Path) -> String {
     let mut s = String::new();
     if !findings.is_empty() && root.is_some_and(|r| r != cwd) {
         s.push_str("(paths are relative to the repository root)\n\n");
     }
-    for f in findings {
+    for shown in findings {
+        let f = shown.finding;
+        let commit = shown
+            .commit
+            .map(|c| format!("commit {}: ", c.short))
+            .unwrap_or_default();
         let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
         let level = match f.severity {
             Severity::Error => "",
@@ -48,7 +63,7 @@ fn render_text(findings: &[&Finding], root: Option<&Path>, cwd: &Path) -> String
             Severity::Strict => "strict: ",
         };
         s.push_str(&format!(
-            "{}{line}: {level}{} [{}]\n",
+            "{commit}{}{line}: {level}{} [{}]\n",
             f.file,
             f.message,
             f.rule.id()
@@ -72,8 +87,9 @@ fn render_text(findings: &[&Finding], root: Option<&Path>, cwd: &Path) -> String
     s
 }
 
-fn finding_json(f: &Finding) -> Value {
-    json!({
+fn finding_json(shown: &Shown<'_>) -> Value {
+    let f = shown.finding;
+    let mut v = json!({
         "file": f.file,
         "document": f.document,
         "path": f.yaml_path,
@@ -84,17 +100,21 @@ fn finding_json(f: &Finding) -> Value {
         "value": f.masked,
         "fingerprint": f.fingerprint,
         "fix": f.fix,
-    })
+    });
+    if let Some(c) = shown.commit {
+        v["commit"] = json!(c.full);
+    }
+    v
 }
 
-fn render_json(findings: &[&Finding]) -> CliResult<String> {
-    let all: Vec<Value> = findings.iter().map(|f| finding_json(f)).collect();
+fn render_json(findings: &[Shown<'_>]) -> CliResult<String> {
+    let all: Vec<Value> = findings.iter().map(finding_json).collect();
     serde_json::to_string_pretty(&all)
         .map(|s| s + "\n")
         .map_err(|e| CliError::Internal(format!("rendering JSON: {e}")))
 }
 
-fn render_sarif(findings: &[&Finding]) -> CliResult<String> {
+fn render_sarif(findings: &[Shown<'_>]) -> CliResult<String> {
     let all = Rule::all();
     let rules: Vec<Value> = all
         .iter()
@@ -110,19 +130,28 @@ fn render_sarif(findings: &[&Finding]) -> CliResult<String> {
         .collect();
     let results: Vec<Value> = findings
         .iter()
-        .map(|f| {
+        .map(|shown| {
+            let f = shown.finding;
+            let in_commit = shown
+                .commit
+                .map(|c| format!(", added in commit {}", c.short))
+                .unwrap_or_default();
             let mut location = json!({"physicalLocation": {"artifactLocation": {"uri": f.file}}});
             if let Some(line) = f.line {
                 location["physicalLocation"]["region"] = json!({"startLine": line});
             }
-            json!({
+            let mut result = json!({
                 "ruleId": f.rule.id(),
                 "ruleIndex": all.iter().position(|r| *r == f.rule),
                 "level": sarif_level(f.severity),
-                "message": {"text": format!("{} ({}). Fix: {}", f.message, f.masked, f.fix)},
+                "message": {"text": format!("{}{} ({}). Fix: {}", f.message, in_commit, f.masked, f.fix)},
                 "locations": [location],
                 "partialFingerprints": {"sealerFingerprint/v1": f.fingerprint},
-            })
+            });
+            if let Some(c) = shown.commit {
+                result["properties"] = json!({"commit": c.full});
+            }
+            result
         })
         .collect();
     let doc = json!({

@@ -1,5 +1,6 @@
 //! What `seal scan` reads: files and folders (the working tree by default, honouring
-//! .gitignore), or the staged blobs of the git index; then the files a kustomize
+//! .gitignore), or the blobs a git diff adds (the index against `HEAD` for `--staged`, a
+//! commit against its parent for `--commits`); then the files a kustomize
 //! `secretGenerator` reads, when they would be committed too.
 
 use std::collections::BTreeSet;
@@ -178,11 +179,73 @@ pub(super) fn scan_staged(
     };
     let index = repo.index().map_err(git_err("cannot read the git index"))?;
     let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    let diff = repo
+        .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut diff_options()))
+        .map_err(git_err("cannot compare the index with HEAD"))?;
+    let out = scan_diff(
+        &repo,
+        &diff,
+        &Snapshot::Index(&index),
+        &config,
+        "a staged blob",
+    )?;
+    Ok((out, root, config))
+}
+
+/// How the staged blobs and a commit's changes are compared with what came before:
+/// type changes are changes, submodules are not content.
+pub(super) fn diff_options() -> git2::DiffOptions {
     let mut opts = git2::DiffOptions::new();
     opts.include_typechange(true).ignore_submodules(true);
-    let diff = repo
-        .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))
-        .map_err(git_err("cannot compare the index with HEAD"))?;
+    opts
+}
+
+/// What is being committed (or was committed): where the files a kustomization reads are
+/// looked up.
+pub(super) enum Snapshot<'a> {
+    /// The index: `--staged`.
+    Index(&'a git2::Index),
+    /// A commit's tree: `--commits`.
+    Tree(&'a git2::Tree<'a>),
+}
+
+impl Snapshot<'_> {
+    /// The blob at `path`, if this snapshot holds a file there.
+    fn blob(&self, path: &str) -> Option<git2::Oid> {
+        match self {
+            Snapshot::Index(index) => index.get_path(Path::new(path), 0).map(|e| e.id),
+            Snapshot::Tree(tree) => tree
+                .get_path(Path::new(path))
+                .ok()
+                .filter(|e| e.kind() == Some(git2::ObjectType::Blob))
+                .map(|e| e.id()),
+        }
+    }
+}
+
+/// Blob bytes held at once before they are scanned.
+const BATCH_BYTES: usize = 64 << 20;
+
+/// Reads a blob, at most `MAX_SCAN_BYTES` (+1, to know it was cut) of it. `what` names
+/// it in the error.
+pub(super) fn read_blob(repo: &git2::Repository, oid: git2::Oid, what: &str) -> CliResult<Vec<u8>> {
+    let blob = repo
+        .find_blob(oid)
+        .map_err(git_err(&format!("cannot read {what}")))?;
+    let content = blob.content();
+    Ok(content[..content.len().min(scan::MAX_SCAN_BYTES + 1)].to_vec())
+}
+
+/// Scans the files `diff` adds or changes (added, modified, renamed under their new path,
+/// copied, type-changed; not deleted ones), whole, then the files their kustomizations
+/// read, as `snapshot` holds them. `what` names a blob in errors.
+pub(super) fn scan_diff(
+    repo: &git2::Repository,
+    diff: &git2::Diff<'_>,
+    snapshot: &Snapshot<'_>,
+    config: &RepoConfig,
+    what: &str,
+) -> CliResult<Outcome> {
     let mut blobs: Vec<(String, git2::Oid)> = Vec::new();
     for delta in diff.deltas() {
         use git2::Delta;
@@ -205,27 +268,34 @@ pub(super) fn scan_staged(
         }
     }
     let mut out = Outcome::default();
-    let read = |oid: git2::Oid| -> CliResult<Vec<u8>> {
-        repo.find_blob(oid)
-            .map(|b| b.content().to_vec())
-            .map_err(git_err("cannot read a staged blob"))
-    };
-    let mut contents = Vec::with_capacity(blobs.len());
+    // Read and scanned a batch at a time: memory stays bounded however many files
+    // (of up to 10 MiB each) a commit adds.
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0;
     for (path, oid) in blobs {
-        contents.push((path, read(oid)?));
-    }
-    let reports = scan_parallel(&contents, &config);
-    for r in reports {
-        out.add(r);
-    }
-    for r in dedup(std::mem::take(&mut out.references)) {
-        // Only what is in the index gets committed.
-        if let Some(entry) = index.get_path(Path::new(&r.path), 0) {
-            let bytes = read(entry.id)?;
-            out.add(scan::scan_generator_source(&r, &bytes, &config));
+        let bytes = read_blob(repo, oid, what)?;
+        batch_bytes += bytes.len();
+        batch.push((path, bytes));
+        if batch_bytes >= BATCH_BYTES {
+            for r in scan_parallel(&batch, config) {
+                out.add(r);
+            }
+            batch.clear();
+            batch_bytes = 0;
         }
     }
-    Ok((out, root, config))
+    for r in scan_parallel(&batch, config) {
+        out.add(r);
+    }
+    drop(batch);
+    for r in dedup(std::mem::take(&mut out.references)) {
+        // Only what is being committed counts.
+        if let Some(oid) = snapshot.blob(&r.path) {
+            let bytes = read_blob(repo, oid, what)?;
+            out.add(scan::scan_generator_source(&r, &bytes, config));
+        }
+    }
+    Ok(out)
 }
 
 /// Scans in-memory files on all cores.
