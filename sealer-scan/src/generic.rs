@@ -124,6 +124,10 @@ fn assignments(line: &str) -> Vec<(&str, &str)> {
         while start > 0 && ident(b[start - 1]) {
             start -= 1;
         }
+        // `\nname = ...` inside a string literal: the `n` is the escape's.
+        if start > 0 && b[start - 1] == b'\\' && start < end {
+            start += 1;
+        }
         // The value: a quoted string after the operator (`:=`, `=>`, `==` skipped over).
         let mut j = op + 1;
         while j < b.len() && matches!(b[j], b'=' | b'>' | b' ') {

@@ -154,13 +154,15 @@ fn tokens_pass(text: &str, sink: &mut Sink<'_>) {
 /// `.env` file read by a `secretGenerator` is reported once, as what the generator makes
 /// of it (`kustomize-secret-env`), not also as `dotenv-secret`. Call it on the findings
 /// of a whole run, after [`scan_generator_source`].
-pub fn drop_repeated(findings: &mut Vec<Finding>) {
+pub fn drop_repeated<F: std::borrow::Borrow<Finding>>(findings: &mut Vec<F>) {
     let generated: std::collections::HashSet<(String, usize)> = findings
         .iter()
+        .map(|f| f.borrow())
         .filter(|f| f.rule == Rule::KustomizeSecretEnv)
         .filter_map(|f| f.line.map(|l| (f.file.clone(), l)))
         .collect();
     findings.retain(|f| {
+        let f = f.borrow();
         f.rule == Rule::KustomizeSecretEnv
             || !f
                 .line

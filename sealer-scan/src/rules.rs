@@ -351,7 +351,7 @@ pub fn rules_markdown() -> String {
          `make scan-rules`; a test fails when this file and the code differ.\n\n\
          Severities: `error` blocks (exit 1); `warning` is shown and does not block; \
          `strict` is shown and blocks only with `--strict` (which also blocks on warnings). \
-         A token whose format has a checksum that does not match is reported as a warning.\n\n\
+         A token whose format has a checksum that does not match is reported as a warning; a `sealed-value-malformed` value that is not long base64 (plaintext pasted where a sealed value belongs) is an error.\n\n\
          | id | severity | catches | fix |\n| --- | --- | --- | --- |\n",
     );
     for r in Rule::all() {

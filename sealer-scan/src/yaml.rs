@@ -12,7 +12,7 @@ use sealer_core::validity::shown_key;
 
 use crate::advice::{KEY_FIX, secret_fix, unparsable_fix};
 use crate::chunk::{Chunk, chunk_allows, is_placeholder, is_sops_enc, is_template};
-use crate::finding::{Raw, RefKind, Reference, Rule, Sink};
+use crate::finding::{Raw, RefKind, Reference, Rule, Severity, Sink};
 use crate::lines::Reading;
 use crate::values::{self, Look};
 use crate::{lines, pem};
@@ -173,12 +173,27 @@ impl Doc<'_, '_, '_> {
         fix: String,
         needle: Option<&str>,
     ) {
+        self.push_with(None, rule, path, value, message, fix, needle);
+    }
+
+    /// [`Doc::push`] with a severity other than the rule's.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_with(
+        &mut self,
+        severity: Option<Severity>,
+        rule: Rule,
+        path: String,
+        value: &[u8],
+        message: String,
+        fix: String,
+        needle: Option<&str>,
+    ) {
         let line = self.line(&path, needle);
         self.reported.insert(path.clone());
         let allowed_inline = self.allowed;
         self.sink.push(Raw {
             rule,
-            severity: None,
+            severity,
             document: Some(self.chunk.index),
             yaml_path: path,
             line,
@@ -395,7 +410,14 @@ fn sealed(v: &Value, prefix: &str, d: &mut Doc<'_, '_, '_>) {
         let text = scalar_text(value).unwrap_or_default();
         if let Err(e) = SealedValue::parse(&text, key) {
             let path = join(prefix, &format!("spec.encryptedData.{}", shown_key(key)));
-            d.push(
+            // A damaged or truncated sealed value (long base64, as documentation cuts
+            // them) warns; anything else is plaintext where ciphertext belongs: it blocks.
+            let damaged = text.len() >= 64
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+/=.".contains(&b));
+            d.push_with(
+                (!damaged).then_some(Severity::Error),
                 Rule::SealedValueMalformed,
                 path,
                 text.as_bytes(),

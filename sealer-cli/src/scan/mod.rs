@@ -128,10 +128,11 @@ fn all_findings(run: &Run) -> Vec<Shown<'_>> {
     let mut earlier: HashSet<&str> = HashSet::new();
     let mut all = Vec::new();
     for (commit, out) in &run.parts {
-        let mut these: Vec<Shown<'_>> = out
-            .reports
-            .iter()
-            .flat_map(|r| r.findings.iter())
+        let mut found: Vec<&Finding> = out.reports.iter().flat_map(|r| r.findings.iter()).collect();
+        // An env file a secretGenerator reads: once, as what the generator makes of it.
+        sealer_scan::drop_repeated(&mut found);
+        let mut these: Vec<Shown<'_>> = found
+            .into_iter()
             .filter(|f| !earlier.contains(f.fingerprint.as_str()))
             .map(|finding| Shown {
                 finding,

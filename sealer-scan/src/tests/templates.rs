@@ -49,3 +49,24 @@ fn placeholder_values_in_a_secret_pass_and_real_ones_do_not() {
         ]
     );
 }
+
+#[test]
+fn a_truncated_sealed_value_warns_and_plaintext_pasted_there_blocks() {
+    let doc = |v: &str| {
+        format!(
+            "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nmetadata: {{name: db}}\nspec:\n  encryptedData:\n    password: {v}\n"
+        )
+    };
+    let cut = &sealed_value()[..120];
+    let r = scan("docs/db.yaml", &doc(cut));
+    assert_eq!(r.findings.len(), 1);
+    assert_eq!(
+        (r.findings[0].rule, r.findings[0].severity),
+        (Rule::SealedValueMalformed, Severity::Warning)
+    );
+    let r = scan("apps/db.yaml", &doc("hunter2-pasted"));
+    assert_eq!(
+        (r.findings[0].rule, r.findings[0].severity),
+        (Rule::SealedValueMalformed, Severity::Error)
+    );
+}
