@@ -356,7 +356,7 @@ fn fail_a_password_in_a_certificate_url_is_never_printed() {
     let secret_file = file_with(SECRET);
     let out = seal_bounded(&[
         "--cert",
-        "http://admin:s3cr3t-pw@127.0.0.1:9/v1/cert.pem",
+        "http://admin:s3cr3t-pw@127.0.0.1:9/v1/cert.pem", // seal:allow (a fake password the test checks is never printed)
         "-f",
         secret_file.path().to_str().unwrap(),
     ]);

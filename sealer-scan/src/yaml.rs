@@ -157,6 +157,8 @@ pub(crate) struct Doc<'c, 'a, 's> {
     /// YAML paths already reported (so the key walk does not report them twice).
     pub reported: HashSet<String>,
     found_key: bool,
+    /// The document is a Google service-account key (`"type": "service_account"`).
+    service_account: bool,
 }
 
 impl Doc<'_, '_, '_> {
@@ -249,6 +251,7 @@ fn scan_document(doc: &Value, chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
         allowed: chunk_allows(chunk.text),
         reported: HashSet::new(),
         found_key: false,
+        service_account: doc.get("type").and_then(Value::as_str) == Some("service_account"),
     };
     let sops = doc.get("sops").is_some_and(Value::is_object);
     object(doc, "", sops, &mut d);
@@ -642,7 +645,12 @@ pub(crate) fn walk_keys(v: &Value, path: &str, sops: bool, d: &mut Doc<'_, '_, '
             }
             if let Some((wrapped, hit)) = pem::in_value(s) {
                 d.found_key = true;
-                let rule = if wrapped {
+                let rule = if d.service_account && path.ends_with("private_key") {
+                    // A Google service-account key file: the key is the account's.
+                    crate::tokens::family_index("gcp-service-account-key")
+                        .and_then(|i| u8::try_from(i).ok())
+                        .map_or(Rule::PrivateKey, Rule::Token)
+                } else if wrapped {
                     Rule::PrivateKeyBase64
                 } else {
                     Rule::PrivateKey

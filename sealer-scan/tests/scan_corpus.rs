@@ -125,3 +125,51 @@ fn planted_values_never_appear_in_findings() {
         }
     }
 }
+
+/// Runs of value characters (12 or more, with a letter and a digit) in `text`: what
+/// secrets are made of. Key names and prose rarely hold a digit.
+fn value_runs(text: &str) -> Vec<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "+/=_-.:@".contains(c)))
+        .filter(|r| {
+            r.len() >= 12
+                && r.chars().any(|c| c.is_ascii_digit())
+                && r.chars().any(|c| c.is_ascii_alphabetic())
+        })
+        .collect()
+}
+
+#[test]
+fn no_finding_of_the_corpus_repeats_any_value_of_its_file() {
+    let root = corpus();
+    let mut all = Vec::new();
+    files(&root.join("positive"), &mut all);
+    for p in all {
+        let bytes = std::fs::read(&p).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let report = scan_file("x", &bytes, &RepoConfig::default());
+        for f in &report.findings {
+            let shown = format!("{} {} {} {}", f.message, f.masked, f.fix, f.yaml_path);
+            for run in value_runs(&text) {
+                // Shown parts are fine when they are the finding's own path, or the
+                // name of the object (messages name objects by design).
+                let named = ["name: ", "namespace: ", "\"name\": \"", "name: \""]
+                    .iter()
+                    .any(|k| text.contains(&format!("{k}{run}")));
+                if f.yaml_path.contains(run) || named {
+                    continue;
+                }
+                for piece in [
+                    run,
+                    &run[..run.len().min(16)],
+                    &run[run.len().saturating_sub(16)..],
+                ] {
+                    assert!(
+                        piece.len() < 12 || !shown.contains(piece),
+                        "{}: a finding shows `{piece}`: {shown}",
+                        p.display()
+                    );
+                }
+            }
+        }
+    }
+}
