@@ -49,6 +49,13 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
     if (t.starts_with('<') && t.ends_with('>')) || (t.starts_with("$(") && t.ends_with(')')) {
         return true;
     }
+    // `$encoded_token`: a shell variable (a Secret written by a script's heredoc).
+    if let Some(name) = t.strip_prefix('$')
+        && !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return true;
+    }
     let lower = t.to_ascii_lowercase();
     let squashed: String = lower
         .chars()

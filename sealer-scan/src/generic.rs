@@ -10,7 +10,7 @@ use aho_corasick::AhoCorasick;
 
 use crate::chunk::{has_allow_comment, is_placeholder};
 use crate::finding::{Raw, Rule, Sink};
-use crate::tokens::key_says_secret;
+use crate::tokens::{is_identifier_like, key_says_secret, value_looks_real};
 
 /// Words a secret-named key contains (what the line search starts from).
 pub(crate) const WORDS: &[&str] = &[
@@ -44,8 +44,8 @@ static FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
 });
 
 /// Whether a value looks random enough to be a secret wherever it stands: one word of
-/// 10 to 200 characters, not a placeholder, URL, path or e-mail address, not words
-/// joined by `-`, `_` or `.`, with a digit or symbol among letters of both cases, and at
+/// 10 to 200 characters, not a placeholder, reference, URL, path or e-mail address, not
+/// a name ([`is_identifier_like`]), with a digit or symbol among letters of both cases, and at
 /// least 3 bits of entropy per character. `Some(why)`, without the value.
 pub(crate) fn looks_random(value: &str) -> Option<String> {
     let v = value.trim();
@@ -59,12 +59,7 @@ pub(crate) fn looks_random(value: &str) -> Option<String> {
     {
         return None;
     }
-    let segments: Vec<&str> = v.split(['-', '_', '.', '/', ':']).collect();
-    if segments.len() > 1
-        && segments
-            .iter()
-            .all(|s| s.chars().all(|c| c.is_ascii_alphabetic()))
-    {
+    if is_identifier_like(v) || v.contains(['{', '"', '\'']) || value_looks_real(v).is_err() {
         return None;
     }
     let lower = v.chars().any(|c| c.is_ascii_lowercase());

@@ -63,27 +63,63 @@ pub(crate) enum Reading {
 }
 
 /// A line made only of template expressions (`{{- if .Values.x }}`,
-/// `{{ toYaml .data | indent 2 }}`, `{{ $key }}: {{ $value | b64enc }}`): no value of its
-/// own. Between the expressions only spaces, `:`, `-` and quotes may stand.
+/// `{{ toYaml .data | indent 2 }}`, `{{ $key }}: {{ $value | b64enc }}`,
+/// `username-{{ $i }}: {{ .u | b64enc }}`): no value of its own. Once the expressions are
+/// taken out, what is left is at most a key (its name partly templated) and a colon, with
+/// spaces, `-` and quotes.
 fn template_only(line: &str) -> bool {
+    matches!(template_line(line), Some(TemplateLine::Only))
+}
+
+/// What a line with template expressions is, once they are taken out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TemplateLine {
+    /// Nothing of its own (see [`template_only`]).
+    Only,
+    /// A templated key whose value is a block scalar (`{{ template "k" . }}: |`): the
+    /// body below it is the value.
+    KeyWithBlock,
+}
+
+fn template_line(line: &str) -> Option<TemplateLine> {
     let mut rest = line.trim();
     if !rest.contains("{{") {
-        return false;
+        return None;
     }
-    let filler = |s: &str| {
-        s.chars()
-            .all(|c| c.is_whitespace() || matches!(c, ':' | '-' | '"' | '\''))
-    };
+    let mut left = String::new();
     while let Some(open) = rest.find("{{") {
-        if !filler(&rest[..open]) {
-            return false;
-        }
-        let Some(close) = rest[open..].find("}}") else {
-            return false;
-        };
+        left.push_str(&rest[..open]);
+        let close = rest[open..].find("}}")?;
         rest = &rest[open + close + 2..];
     }
-    filler(rest)
+    left.push_str(rest);
+    let filler = |s: &str| {
+        s.chars()
+            .all(|c| c.is_whitespace() || matches!(c, '-' | '"' | '\''))
+    };
+    let key_chars = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '"' | '\'' | ' '))
+    };
+    let t = left.trim().trim_start_matches("- ");
+    match t.split_once(':') {
+        None => filler(t).then_some(TemplateLine::Only),
+        Some((key, value)) if key_chars(key) => {
+            let value = value.trim();
+            if filler(value) {
+                Some(TemplateLine::Only)
+            } else if value.starts_with(['|', '>'])
+                && value[1..]
+                    .chars()
+                    .all(|c| matches!(c, '-' | '+') || c.is_ascii_digit())
+            {
+                Some(TemplateLine::KeyWithBlock)
+            } else {
+                None
+            }
+        }
+        Some(_) => None,
+    }
 }
 
 /// An explicit mapping entry (`? key` or `: value` at the start of a line, after an
@@ -139,7 +175,7 @@ struct BlockBody {
     plain: bool,
 }
 
-fn block_body(after: &[&str], key_indent: usize) -> Option<BlockBody> {
+fn block_body(after: &[&str], key_indent: usize, templated_doc: bool) -> Option<BlockBody> {
     let mut text = String::new();
     let mut plain = false;
     for l in after {
@@ -156,10 +192,31 @@ fn block_body(after: &[&str], key_indent: usize) -> Option<BlockBody> {
         text.push('\n');
         let templated = template_only(l)
             || key_value(l).is_some_and(|(_, _, v)| v.is_empty() || is_template(v));
-        plain |= !templated;
+        plain |= if templated_doc {
+            !templated && holds_secret(t)
+        } else {
+            !templated
+        };
     }
     let text = text.trim_end().to_owned();
     (!text.is_empty()).then_some(BlockBody { text, plain })
+}
+
+/// Whether one line of configuration holds a secret: a secret-named key (`key: v`,
+/// `key=v`, `key = "v"`) with a real-looking value, a provider token or a private key.
+fn holds_secret(line: &str) -> bool {
+    if line.contains("PRIVATE KEY") || !crate::tokens::scan(line).is_empty() {
+        return true;
+    }
+    let Some((k, v)) = line.split_once([':', '=']) else {
+        return false;
+    };
+    let k = k.trim().trim_matches(['"', '\'', '<', '>']);
+    let v = v.trim().trim_matches(['"', '\'', ',']);
+    crate::tokens::key_says_secret(k)
+        && !is_template(v)
+        && !is_placeholder(v)
+        && crate::tokens::value_looks_real(v).is_ok()
 }
 
 /// Whether a document has a top-level `sops:` key: its `ENC[...]` values are encrypted.
@@ -188,6 +245,9 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
     };
     let allowed = chunk_allows(chunk.text);
     let fix = secret_fix(sink.file, sink.config, chunk.index == 1);
+    // In a Helm template a block value is configuration with expressions in it; it is
+    // plaintext when something in it is a secret, not merely because it has text.
+    let templated_doc = chunk.text.contains("{{") && chunk.text.contains("}}");
     let mut i = 0;
     while i < lines.len() {
         let Some((indent, key, value)) = key_value(lines[i]) else {
@@ -242,10 +302,41 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
             }
             // `{{- if ... }}` lines may sit at any indent inside `data:`: skip them
             // rather than end the block at them.
-            let templated = template_only(l);
+            let kind = template_line(l);
+            let templated = kind.is_some();
             let ind = l.len() - l.trim_start().len();
             if (!templated && ind <= indent) || t.starts_with('}') {
                 break;
+            }
+            if kind == Some(TemplateLine::KeyWithBlock) {
+                // `{{ template "key" . }}: |`: the body is the value; read it, then go on
+                // after it.
+                let body = block_body(&lines[j + 1..], ind, templated_doc);
+                if let Some(body) = body.filter(|b| b.plain) {
+                    sink.push(Raw {
+                        rule: Rule::SecretPlaintext,
+                        severity: None,
+                        document: Some(chunk.index),
+                        yaml_path: format!("{field}.(templated key)"),
+                        line: Some(chunk.first_line + j),
+                        value: body.text.as_bytes(),
+                        message: format!(
+                            "a Secret with a plaintext value under a templated key in `{field}` (the document does not parse as YAML/JSON; found line by line)"
+                        ),
+                        fix: fix.clone(),
+                        allowed_inline: allowed,
+                    });
+                }
+                j += 1;
+                while j < lines.len() {
+                    let b = lines[j];
+                    let bi = b.len() - b.trim_start().len();
+                    if !b.trim().is_empty() && bi <= ind && !template_only(b) {
+                        break;
+                    }
+                    j += 1;
+                }
+                continue;
             }
             if templated {
                 j += 1;
@@ -260,7 +351,7 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
                         let k = shown_key(k);
                         let block = matches!(v.chars().next(), Some('|' | '>'));
                         let body = if block {
-                            block_body(&lines[j + 1..], ind)
+                            block_body(&lines[j + 1..], ind, templated_doc)
                         } else {
                             None
                         };

@@ -256,6 +256,28 @@ fn check(
     if d.reported.contains(path) || (sops && is_sops_enc(value)) {
         return;
     }
+    // `password: !vault path#key` (helmfile/vals tags): a reference, whatever its text.
+    if d.raw_value(path, needle)
+        .is_some_and(|raw| raw.starts_with('!'))
+    {
+        return;
+    }
+    // Under `...Secret`, `...Token`, `...Key` a name is a reference to a Secret or a key
+    // in it (`tlsSecret: grafana-tls`, `accessKey: enterprise-logs`); a password is a
+    // password even when it is a word.
+    let key = path
+        .rsplit(['.', ']'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    let names_things = [
+        "key", "keys", "secret", "secrets", "token", "tokens", "auth", "id",
+    ]
+    .iter()
+    .any(|w| key.ends_with(w));
+    if look != Look::Generic && names_things && crate::tokens::is_identifier_like(value) {
+        return;
+    }
     let (rule, why) = if look == Look::Generic {
         if !crate::tokens::scan(value).is_empty() {
             return;

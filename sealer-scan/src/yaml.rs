@@ -166,6 +166,18 @@ impl Doc<'_, '_, '_> {
         lines::locate(self.chunk, path, needle)
     }
 
+    /// The text after the key's `:` on the line of `path`, as written (with its tag or
+    /// quotes), where the line is found.
+    pub fn raw_value(&self, path: &str, needle: Option<&str>) -> Option<&str> {
+        let line = self.line(path, needle)?;
+        let text = self
+            .chunk
+            .text
+            .lines()
+            .nth(line.checked_sub(self.chunk.first_line)?)?;
+        text.split_once(": ").map(|(_, v)| v.trim())
+    }
+
     pub fn push(
         &mut self,
         rule: Rule,
@@ -415,7 +427,7 @@ fn sealed(v: &Value, prefix: &str, d: &mut Doc<'_, '_, '_>) {
             let path = join(prefix, &format!("spec.encryptedData.{}", shown_key(key)));
             // A damaged or truncated sealed value (long base64, as documentation cuts
             // them) warns; anything else is plaintext where ciphertext belongs: it blocks.
-            let damaged = text.len() >= 64
+            let damaged = (text.len() >= 64 || text.starts_with("Ag"))
                 && text
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"+/=.".contains(&b));

@@ -70,3 +70,28 @@ fn a_truncated_sealed_value_warns_and_plaintext_pasted_there_blocks() {
         (Rule::SealedValueMalformed, Severity::Error)
     );
 }
+
+#[test]
+fn templated_keys_and_their_block_bodies_are_read_not_refused() {
+    let mysql = "{{- if not .Values.existing }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ template \"x.secretName\" . }}\nstringData:\n  {{ template \"x.secretKey\" . }}: |\n      [client]\n      host={{ .Values.mysql.host }}\n      {{- if .Values.mysql.pass }}\n      password={{ .Values.mysql.pass }}\n      {{- end }}\n{{- end }}\n";
+    assert_eq!(
+        ids(&scan("chart/templates/secret-config.yaml", mysql)),
+        vec![]
+    );
+    let ranged = "{{- with .Values.logs }}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ include \"x\" $ }}\ndata:\n  {{- range $i, $cfg := .remote }}\n  username-{{ $i }}: {{ $cfg.username | b64enc | quote }}\n  {{- end }}\n{{- end }}\n";
+    assert_eq!(ids(&scan("chart/templates/usernames.yaml", ranged)), vec![]);
+}
+
+#[test]
+fn in_a_template_a_config_block_is_plaintext_only_when_it_holds_a_secret() {
+    let config = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}\nstringData:\n  config.yaml: |\n    credentials_service: {{- include \"x.creds\" . | indent 6 }}\n    auth:\n      public_key_path: \"/tmp/cas.public.pem\"\n    driver: pgx\n";
+    assert_eq!(
+        ids(&scan("chart/templates/secret-config.yaml", config)),
+        vec![]
+    );
+    let leak = config.replace("driver: pgx", "password: Zq8-real-looking-77");
+    assert_eq!(
+        ids(&scan("chart/templates/secret-config.yaml", &leak)),
+        vec![("secret-plaintext", "stringData.config.yaml".to_owned())]
+    );
+}

@@ -409,4 +409,4 @@ mod tests;
 
 use bytes::*;
 use detect::*;
-pub use names::{key_says_secret, value_looks_real};
+pub use names::{is_identifier_like, key_says_secret, value_looks_real};

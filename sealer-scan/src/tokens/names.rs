@@ -102,6 +102,11 @@ pub(super) fn segment(w: &str) -> Option<Vec<&'static str>> {
 /// word `existing` refers to a Secret and says no. A webhook URL is its own
 /// secret (`webhookUrl` yes); other URLs and endpoints say no.
 pub fn key_says_secret(name: &str) -> bool {
+    // `authDatabase`, `secretsDb`: a database's name.
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with("database") || lower.ends_with("databases") {
+        return false;
+    }
     let mut words = split_words(name);
     // `existingSecret`, `envFromSecret`, `valueFromSecret`: they name a Secret.
     if words.iter().any(|w| w == "existing" || w == "from") {
@@ -134,11 +139,12 @@ pub(super) const GENERIC_WORDS: &str = "changeme change-me change_me changeit se
     pwd token apikey api_key api-key key value none null nil undefined todo tbd tba fixme redacted hidden \
     test foo bar baz qux foobar dummy sample placeholder example default empty unset notset n/a na xxx \
     ... - secret-value replaceme replace_me replace-me qwerty asdf asdfgh qwertyuiop zxcvbn true false yes \
-    no on off y n ~";
+    no on off y n ~ required optional requested want need basic digest bearer oauth oauth2 oidc saml ldap \
+    kerberos mtls internal external disabled enabled";
 
 pub(super) const PLACEHOLDER_MARKERS: &str = "example changeme change_me change-me replaceme replace_me replace-me \
     replace-with replace_with placeholder dummy sample your- your_ redacted mytoken my-token my_token \
-    -here _here";
+    -here _here password passwd secret fake mock test- -test _test test_ base64encoded";
 
 pub(super) const HOST_SUFFIXES: &str = "com net org io dev local internal svc cluster cloud app ai co uk de fr eu us \
     info biz me sh xyz lan corp home localhost example invalid gov edu nl ch at se jp cn in ru br au ca";
@@ -325,7 +331,7 @@ pub fn value_looks_real(value: &str) -> Result<String, &'static str> {
     let env_ref = v
         .strip_prefix('$')
         .or_else(|| v.strip_prefix('%').and_then(|r| r.strip_suffix('%')));
-    let checks: [(bool, &'static str); 16] = [
+    let checks: [(bool, &'static str); 17] = [
         (v.is_empty(), "empty"),
         (
             v.contains("{{") || v.contains("}}"),
@@ -344,6 +350,11 @@ pub fn value_looks_real(value: &str) -> Result<String, &'static str> {
             "a format placeholder",
         ),
         (has_angle_placeholder(v), "a placeholder in angle brackets"),
+        (
+            v.starts_with('[') && v.ends_with(']') && v.len() <= 40 && !v.contains(',')
+                || v.contains(":[") && v.contains("]@"),
+            "a placeholder in square brackets",
+        ),
         (
             ["\\d", "\\w", "\\s", "]{", "]+", "]*"]
                 .iter()
@@ -401,8 +412,11 @@ pub fn value_looks_real(value: &str) -> Result<String, &'static str> {
         return url_verdict(v);
     }
     if v.contains("-----BEGIN") {
-        return if v.contains("PRIVATE KEY-----") {
+        // A PEM block is a key only when its body decodes to one (not `MIIE...`).
+        return if !crate::pem::private_keys(v.as_bytes()).is_empty() {
             Ok("a PEM private key".to_string())
+        } else if v.contains("PRIVATE KEY-----") {
+            Err("a PEM key block whose body is not a key (documentation)")
         } else {
             Err("a public certificate or key")
         };
@@ -418,4 +432,21 @@ pub fn value_looks_real(value: &str) -> Result<String, &'static str> {
         Some((_, why)) => Err(why),
         None => Ok(describe(v)),
     }
+}
+
+/// Whether a value reads as a name rather than a secret: words (letters, optionally
+/// ending in up to three digits) or short parts joined by `-`, `_`, `.`, `/`, `:` or `=`:
+/// `grafana.local-tls`, `ca-certs-secret`, `MY_ENV_VAR1`, `thanos.yaml`, `test-login-1`,
+/// `newUserPassword123`. Secrets mix letters and digits all through.
+pub fn is_identifier_like(value: &str) -> bool {
+    let v = value.trim();
+    let wordy = |seg: &str| {
+        let letters = seg.trim_end_matches(|c: char| c.is_ascii_digit());
+        seg.len() <= 4
+            || (seg.len() - letters.len() <= 3 && letters.chars().all(|c| c.is_ascii_alphabetic()))
+    };
+    !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=".contains(&b))
+        && v.split(['-', '_', '.', '/', ':', '=']).all(wordy)
 }

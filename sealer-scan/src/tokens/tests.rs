@@ -1132,12 +1132,15 @@ fn values() {
         "postgres://app:Xk29fLq7@db.internal:5432/app",
         "https://x.io/cb?token=9f8e7d6c5b4a39281706",
         "https://hooks.slack.com/services/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",
-        "mysecretpw",
         "letmein1",
         "'quoted-Pw9'",
         "tr0ub4dor&3",
     ];
     let err = [
+        // A value that names itself (`mysecretpw`, `supersecret`, `newUserPassword123`)
+        // is what docs and chart defaults write.
+        "mysecretpw",
+        "supersecret",
         // A documentation key cut short: not a key (the PEM rule decodes bodies).
         "-----BEGIN RSA PRIVATE KEY-----\nMIIEow...\n-----END RSA PRIVATE KEY-----",
         "",
