@@ -387,7 +387,10 @@ pub(crate) fn fallback(chunk: &Chunk<'_>, sink: &mut Sink<'_>) -> Reading {
         }
         i = j.max(i + 1);
     }
-    let explained = sops || (chunk.text.contains("{{") && chunk.text.contains("}}"));
+    // Helm/Go templates, Jinja (`{% raw %}` around documentation snippets), SOPS.
+    let explained = sops
+        || (chunk.text.contains("{{") && chunk.text.contains("}}"))
+        || (chunk.text.contains("{%") && chunk.text.contains("%}"));
     if complete && explained {
         Reading::Read
     } else {

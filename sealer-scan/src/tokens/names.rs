@@ -331,7 +331,7 @@ pub fn value_looks_real(value: &str) -> Result<String, &'static str> {
     let env_ref = v
         .strip_prefix('$')
         .or_else(|| v.strip_prefix('%').and_then(|r| r.strip_suffix('%')));
-    let checks: [(bool, &'static str); 17] = [
+    let checks: [(bool, &'static str); 18] = [
         (v.is_empty(), "empty"),
         (
             v.contains("{{") || v.contains("}}"),
@@ -398,6 +398,13 @@ pub fn value_looks_real(value: &str) -> Result<String, &'static str> {
             v.contains("...") || v.contains('…'),
             "an example cut short with ...",
         ),
+        (
+            v.contains('_')
+                && v.starts_with(|c: char| c.is_ascii_uppercase())
+                && v.bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_'),
+            "an upper-case name (an environment variable or placeholder)",
+        ),
     ];
     if let Some((_, why)) = checks.iter().find(|(hit, _)| *hit) {
         return Err(why);
@@ -447,6 +454,6 @@ pub fn is_identifier_like(value: &str) -> bool {
     };
     !v.is_empty()
         && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=".contains(&b))
-        && v.split(['-', '_', '.', '/', ':', '=']).all(wordy)
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=[]".contains(&b))
+        && v.split(['-', '_', '.', '/', ':', '=', '[', ']']).all(wordy)
 }
