@@ -8,13 +8,19 @@ use sealer_scan::{RepoConfig, scan_file};
 
 /// The first byte picks how the file is named, so both the manifest and the plain-text
 /// paths of the scanner are reached.
-const PATHS: [&str; 6] = [
+const PATHS: [&str; 12] = [
     "deploy/secret.yaml",
     "charts/app/values.yaml",
     "config.json",
     "kustomization.yaml",
     "notes.txt",
     ".env",
+    "envs/prod/terraform.tfvars",
+    ".npmrc",
+    ".netrc",
+    "helmfile.yaml",
+    "src/main.go",
+    ".pypirc",
 ];
 
 fuzz_target!(|data: &[u8]| {
