@@ -258,7 +258,11 @@ pub(crate) fn scan(kind: Kind, text: &str, sink: &mut Sink<'_>) {
             yaml_path: shown.clone(),
             line: Some(e.line),
             value: e.value.as_bytes(),
-            message: format!("`{shown}` holds what looks like a real secret: {why}"),
+            // The message names the entry as any shown key (cut), the path in full.
+            message: format!(
+                "`{}` holds what looks like a real secret: {why}",
+                sealer_core::validity::shown_key(&e.key)
+            ),
             fix: rule.fix().to_owned(),
             allowed_inline: e.allowed,
         });

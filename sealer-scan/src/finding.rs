@@ -104,6 +104,10 @@ pub(crate) struct Sink<'a> {
     pub file: &'a str,
     pub config: &'a RepoConfig,
     pub report: FileReport,
+    /// Documents that are text rather than YAML (a Jenkinsfile, a Makefile, an INI file
+    /// without an extension): their text and first line, for the catch-all, which runs
+    /// after the token pass.
+    pub text_chunks: Vec<(String, usize)>,
 }
 
 /// What a rule hands to the sink.
@@ -122,6 +126,11 @@ pub(crate) struct Raw<'v> {
 }
 
 impl Sink<'_> {
+    /// Records a document that is text, not YAML (see [`Sink::text_chunks`]).
+    pub fn text_chunk(&mut self, text: &str, first_line: usize) {
+        self.text_chunks.push((text.to_owned(), first_line));
+    }
+
     /// Records a finding, or counts it as suppressed when `# seal:allow` or an
     /// `allow.fingerprints` entry accepts it.
     pub fn push(&mut self, raw: Raw<'_>) {

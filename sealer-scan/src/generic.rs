@@ -34,6 +34,8 @@ pub(crate) const WORDS: &[&str] = &[
     "passphrase",
     "signing",
     "encryption",
+    // `docker login -u USER -p PASSWORD`.
+    "login",
 ];
 
 static FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
@@ -59,7 +61,10 @@ pub(crate) fn looks_random(value: &str) -> Option<String> {
     {
         return None;
     }
-    if is_identifier_like(v) || v.contains(['{', '"', '\'']) || value_looks_real(v).is_err() {
+    // A JWT is the jwt rule's to judge (it lets the public jwt.io example through).
+    let jwt = v.starts_with("eyJ") && v.matches('.').count() == 2;
+    if jwt || is_identifier_like(v) || v.contains(['{', '"', '\'']) || value_looks_real(v).is_err()
+    {
         return None;
     }
     let lower = v.chars().any(|c| c.is_ascii_lowercase());
@@ -142,9 +147,62 @@ fn assignments(line: &str) -> Vec<(&str, &str)> {
     out
 }
 
+/// `name=value` as a whole line, unquoted (`.properties`, `.ini`, `.conf`, shell):
+/// `spring.datasource.password=...`, `export API_TOKEN=...`. The value is one word without
+/// quotes, brackets, parentheses or `;` (so code such as `password = getpass()` is not one).
+fn bare_assignment(line: &str) -> Option<(&str, &str)> {
+    let t = line.trim();
+    let t = t.strip_prefix("export ").unwrap_or(t);
+    let at = t.find(['=', ':'])?;
+    let (name, value) = (t[..at].trim(), t[at + 1..].trim());
+    let plain_name = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'));
+    let plain_value = !value.is_empty()
+        && !value.contains(char::is_whitespace)
+        && !value.contains([
+            '"', '\'', '`', '(', ')', '[', ']', '{', '}', ';', ',', '<', '>',
+        ]);
+    (plain_name && plain_value).then_some((name, value))
+}
+
+/// A password or token given on a command line: `--password VALUE`, `--token=VALUE`,
+/// `docker login -u USER -p VALUE`, in scripts, Makefiles, Jenkinsfiles and CI files.
+fn flag_values(line: &str) -> Vec<(&str, &str)> {
+    const FLAGS: [&str; 7] = [
+        "--password",
+        "--passwd",
+        "--token",
+        "--api-key",
+        "--apikey",
+        "--secret",
+        "--client-secret",
+    ];
+    let mut out = Vec::new();
+    let words: Vec<&str> = line.split_whitespace().collect();
+    for (i, w) in words.iter().enumerate() {
+        let w = w.trim_start_matches(['"', '\'']);
+        let (flag, inline) = match w.split_once('=') {
+            Some((f, v)) => (f, Some(v)),
+            None => (w, None),
+        };
+        let docker_p = flag == "-p" && words[..i].iter().any(|x| x.ends_with("login"));
+        if !(FLAGS.contains(&flag) || docker_p) {
+            continue;
+        }
+        let value = inline.or_else(|| words.get(i + 1).copied()).unwrap_or("");
+        let value = value.trim_matches(['"', '\'', ';']);
+        if value.len() >= 6 && !value.starts_with('-') {
+            out.push((flag.trim_start_matches('-'), value));
+        }
+    }
+    out
+}
+
 /// Every line holding a secret-named assignment with a random-looking value, except
 /// lines already reported.
-pub(crate) fn scan_text(text: &str, sink: &mut Sink<'_>) {
+pub(crate) fn scan_text(text: &str, first_line: usize, sink: &mut Sink<'_>) {
     let Some(finder) = FINDER.as_ref() else {
         return;
     };
@@ -161,15 +219,31 @@ pub(crate) fn scan_text(text: &str, sink: &mut Sink<'_>) {
             .find('\n')
             .map_or(text.len(), |p| m.start() + p);
         let line = &text[line_start..line_end];
-        let number = 1 + memchr::memchr_iter(b'\n', &text.as_bytes()[..line_start]).count();
+        let number =
+            first_line + memchr::memchr_iter(b'\n', &text.as_bytes()[..line_start]).count();
         if taken.contains(&number) {
             continue;
         }
-        for (name, value) in assignments(line) {
-            if !key_says_secret(name) {
+        let flags = flag_values(line);
+        let candidates = assignments(line)
+            .into_iter()
+            .chain(bare_assignment(line))
+            .map(|(n, v)| (n, v, false))
+            .chain(flags.into_iter().map(|(n, v)| (n, v, true)));
+        for (name, value, flag) in candidates {
+            if !flag && !key_says_secret(name) {
                 continue;
             }
-            let Some(why) = looks_random(value) else {
+            // A value given to a password flag is a password even when it is a word;
+            // elsewhere it must look random.
+            let why = if flag {
+                value_looks_real(value)
+                    .ok()
+                    .filter(|_| !is_placeholder(value))
+            } else {
+                looks_random(value)
+            };
+            let Some(why) = why else {
                 continue;
             };
             let shown = sealer_core::validity::shown_key(name).into_owned();

@@ -81,6 +81,7 @@ pub fn scan_file(path: &str, bytes: &[u8], config: &RepoConfig) -> FileReport {
         file: path,
         config,
         report: FileReport::default(),
+        text_chunks: Vec::new(),
     };
     if config.path_allowed(path) {
         sink.report.skipped = Some(Skipped::AllowedPath);
@@ -111,7 +112,10 @@ pub fn scan_file(path: &str, bytes: &[u8], config: &RepoConfig) -> FileReport {
     }
     tokens_pass(&text, &mut sink);
     if kind == files::Kind::Text {
-        generic::scan_text(&text, &mut sink);
+        generic::scan_text(&text, 1, &mut sink);
+    }
+    for (chunk, first_line) in std::mem::take(&mut sink.text_chunks) {
+        generic::scan_text(&chunk, first_line, &mut sink);
     }
     sink.report
 }
@@ -180,6 +184,7 @@ pub fn scan_generator_source(
         file: &reference.path,
         config,
         report: FileReport::default(),
+        text_chunks: Vec::new(),
     };
     if config.path_allowed(&reference.path) {
         sink.report.skipped = Some(Skipped::AllowedPath);

@@ -66,8 +66,10 @@ pub(crate) fn parse_yaml(text: &str) -> Option<Value> {
 /// Scans the manifests of one file (already known to be text).
 pub(crate) fn scan_manifests(text: &str, sink: &mut Sink<'_>) {
     let text = text.trim_start_matches('\u{feff}');
-    // A Helm template may start with `{{`: YAML documents with template lines, not JSON.
-    if manifest::is_json(text) && !text.trim_start().starts_with("{{") {
+    // A Helm template may start with `{{`, a Jinja-wrapped snippet with `{%`: YAML
+    // documents with template lines, not JSON.
+    let head = text.trim_start();
+    if manifest::is_json(text) && !head.starts_with("{{") && !head.starts_with("{%") {
         // A key twice is a parse failure (serde_json alone keeps the last one, which let
         // an empty second value hide the first).
         let parsed = manifest::json_values(text);
@@ -147,6 +149,9 @@ fn unparsed(chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
         });
     }
     lines::raw_keys(chunk.text, Some(chunk.index), chunk.first_line, sink);
+    if lines::secret_kind_at(chunk.text).is_none() {
+        sink.text_chunk(chunk.text, chunk.first_line);
+    }
 }
 
 /// State while walking one parsed document.
@@ -255,6 +260,7 @@ fn scan_document(doc: &Value, chunk: &Chunk<'_>, sink: &mut Sink<'_>) {
     // A bare PEM file reads as one (folded) YAML scalar: search its bytes instead.
     if !doc.is_object() && !doc.is_array() {
         lines::raw_keys(chunk.text, None, chunk.first_line, sink);
+        sink.text_chunk(chunk.text, chunk.first_line);
         return;
     }
     let mut d = Doc {

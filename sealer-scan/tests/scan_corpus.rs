@@ -163,6 +163,10 @@ fn no_finding_of_the_corpus_repeats_any_value_of_its_file() {
                     &run[..run.len().min(16)],
                     &run[run.len().saturating_sub(16)..],
                 ] {
+                    // A piece of the key itself (`KEY=value` runs start with it).
+                    if f.yaml_path.contains(piece) {
+                        continue;
+                    }
                     assert!(
                         piece.len() < 12 || !shown.contains(piece),
                         "{}: a finding shows `{piece}`: {shown}",

@@ -71,3 +71,25 @@ fn a_docker_config_with_auths_is_found_and_a_creds_store_passes() {
     let store = "{\"auths\": {\"ghcr.io\": {}}, \"credsStore\": \"desktop\"}\n";
     assert_eq!(ids(&scan(".docker/config.json", store)), vec![]);
 }
+
+#[test]
+fn a_long_entry_name_is_whole_in_the_path_and_cut_in_the_message() {
+    // Found by fuzz/fuzz_targets/scanner.rs: the message repeated a registry-scoped
+    // `.npmrc` key whole, 31 bytes of input text.
+    let npmrc = format!("//npm.pkg.github.com/:_authToken={REAL}\n");
+    let r = scan(".npmrc", &npmrc);
+    assert_eq!(
+        ids(&r),
+        vec![(
+            "npmrc-credential",
+            "//npm.pkg.github.com/:_authToken".to_owned()
+        )]
+    );
+    assert!(
+        !r.findings[0]
+            .message
+            .contains("//npm.pkg.github.com/:_authToken"),
+        "{}",
+        r.findings[0].message
+    );
+}

@@ -43,3 +43,21 @@ fn words_identifiers_references_and_templates_are_not_random() {
     assert_eq!(ids(&scan(".github/workflows/ci.yml", text)), vec![]);
     assert_eq!(ids(&scan("notes/settings.txt", text)), vec![]);
 }
+
+#[test]
+fn properties_lines_and_password_flags_are_assignments_too() {
+    // Missed by the blind evaluation of issue 11: a Spring properties password and a
+    // password on a docker login command line.
+    let props = "spring.datasource.url=jdbc:postgresql://db:5432/ledger\nspring.datasource.username=ledger\nspring.datasource.password=Tq7#pLm2Vx9sKd4Wz8Rb\nserver.port=8080\n";
+    assert_eq!(
+        ids(&scan("src/main/resources/application.properties", props)),
+        vec![("generic-secret", "spring.datasource.password".to_owned())]
+    );
+    let jenkins = "pipeline {\n  stages {\n    stage('push') {\n      steps {\n        sh 'docker login -u jenkins -p Vq3mZ8rT2xLp9Ks4Wd registry.example.invalid'\n        sh 'helm push --password $HELM_PASSWORD chart.tgz'\n      }\n    }\n  }\n}\n";
+    assert_eq!(
+        ids(&scan("Jenkinsfile", jenkins)),
+        vec![("generic-secret", "p".to_owned())]
+    );
+    let code = "password = getpass()\ntoken = os.environ['TOKEN']\n";
+    assert_eq!(ids(&scan("tools/login.py", code)), vec![]);
+}

@@ -100,4 +100,7 @@ fn in_a_template_a_config_block_is_plaintext_only_when_it_holds_a_secret() {
 fn a_jinja_wrapped_documentation_secret_with_placeholders_passes() {
     let text = "{% raw %}\napiVersion: v1\ndata:\n  BW_HOST: ...\n  BW_PASSWORD: ....\nkind: Secret\nmetadata:\n  name: bw\n{% endraw %}\n";
     assert_eq!(ids(&scan("docs/snippets/bw.yaml", text)), vec![]);
+    // Starting with `{%`, it is not JSON: its documents are read one by one.
+    let two = "{% raw %}\napiVersion: v1\nkind: Secret\nmetadata:\n  name: c\ndata:\n  tls.key: <BASE64_ENCODED_PEM_KEY>\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata:\n  a: b\n{% endraw %}\n";
+    assert_eq!(ids(&scan("docs/snippets/two.yaml", two)), vec![]);
 }
