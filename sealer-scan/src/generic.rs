@@ -63,6 +63,11 @@ pub(crate) fn looks_random(value: &str) -> Option<String> {
     }
     // A JWT is the jwt rule's to judge (it lets the public jwt.io example through).
     let jwt = v.starts_with("eyJ") && v.matches('.').count() == 2;
+    // Base64 of words (`VE9LRU4gd2FzIHRlbXBsYXRlZA==`, "TOKEN was templated"): an
+    // example in documentation, not key material.
+    if encodes_words(v) {
+        return None;
+    }
     if jwt || is_identifier_like(v) || v.contains(['{', '"', '\'']) || value_looks_real(v).is_err()
     {
         return None;
@@ -81,6 +86,23 @@ pub(crate) fn looks_random(value: &str) -> Option<String> {
             "{n} characters, {classes} kinds of character, {bits:.1} bits of entropy per character"
         )
     })
+}
+
+/// Whether `v` is base64 of printable text made of words (with a space, or a name).
+fn encodes_words(v: &str) -> bool {
+    use base64::Engine;
+    if v.len() < 12 || v.len() % 4 != 0 {
+        return false;
+    }
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(v) else {
+        return false;
+    };
+    let Ok(text) = String::from_utf8(bytes) else {
+        return false;
+    };
+    let text = text.trim_end();
+    text.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+        && (text.contains(' ') || is_identifier_like(text))
 }
 
 /// Shannon entropy in bits per character.
@@ -192,8 +214,12 @@ fn flag_values(line: &str) -> Vec<(&str, &str)> {
             continue;
         }
         let value = inline.or_else(|| words.get(i + 1).copied()).unwrap_or("");
-        let value = value.trim_matches(['"', '\'', ';']);
-        if value.len() >= 6 && !value.starts_with('-') {
+        let value = value.trim_matches(['"', '\'', ';', '`', ',', ')']);
+        // `-p PASSWORD`, `--token TOKEN`: a placeholder in upper case.
+        let placeholder = value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        if value.len() >= 6 && !value.starts_with(['-', '$']) && !placeholder {
             out.push((flag.trim_start_matches('-'), value));
         }
     }

@@ -61,3 +61,11 @@ fn properties_lines_and_password_flags_are_assignments_too() {
     let code = "password = getpass()\ntoken = os.environ['TOKEN']\n";
     assert_eq!(ids(&scan("tools/login.py", code)), vec![]);
 }
+
+#[test]
+fn documentation_examples_pass_the_catch_all() {
+    // Found on public repositories (issue 11): YAML snippets in Markdown with base64 of
+    // words, a chart default, and flags with upper-case placeholders.
+    let md = "```yaml\ndata:\n  token: VE9LRU4gd2FzIHRlbXBsYXRlZA==\n  password: bitnami1234\n```\n\nRun `docker login -u USER -p VALUE`, or `helm push --password PASSWORD`.\n";
+    assert_eq!(ids(&scan("docs/guide.md", md)), vec![]);
+}

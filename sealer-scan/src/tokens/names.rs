@@ -442,7 +442,7 @@ pub fn value_looks_real(value: &str) -> Result<String, &'static str> {
 }
 
 /// Whether a value reads as a name rather than a secret: words (letters, optionally
-/// ending in up to three digits) or short parts joined by `-`, `_`, `.`, `/`, `:` or `=`:
+/// ending in up to four digits) or short parts joined by `-`, `_`, `.`, `/`, `:` or `=`:
 /// `grafana.local-tls`, `ca-certs-secret`, `MY_ENV_VAR1`, `thanos.yaml`, `test-login-1`,
 /// `newUserPassword123`. Secrets mix letters and digits all through.
 pub fn is_identifier_like(value: &str) -> bool {
@@ -450,7 +450,7 @@ pub fn is_identifier_like(value: &str) -> bool {
     let wordy = |seg: &str| {
         let letters = seg.trim_end_matches(|c: char| c.is_ascii_digit());
         seg.len() <= 4
-            || (seg.len() - letters.len() <= 3 && letters.chars().all(|c| c.is_ascii_alphabetic()))
+            || (seg.len() - letters.len() <= 4 && letters.chars().all(|c| c.is_ascii_alphabetic()))
     };
     !v.is_empty()
         && v.bytes()
