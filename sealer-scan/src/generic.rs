@@ -91,7 +91,7 @@ pub(crate) fn looks_random(value: &str) -> Option<String> {
 /// Whether `v` is base64 of printable text made of words (with a space, or a name).
 fn encodes_words(v: &str) -> bool {
     use base64::Engine;
-    if v.len() < 12 || v.len() % 4 != 0 {
+    if v.len() < 12 || !v.len().is_multiple_of(4) {
         return false;
     }
     let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(v) else {
