@@ -238,64 +238,47 @@ pub const TABLE: [RuleInfo; 21] = [
     ),
 ];
 
+/// The structural rules, in the order of their rows in [`TABLE`].
+const STRUCTURAL: [Rule; TABLE.len()] = {
+    use Rule::*;
+    [
+        SecretPlaintext,
+        KeyBackupPlaintext,
+        PrivateKey,
+        PrivateKeyBase64,
+        KubeconfigCredential,
+        KustomizeSecretLiteral,
+        KustomizeSecretEnv,
+        KustomizeSecretFile,
+        SealedValueMalformed,
+        SecretUnparsable,
+        HelmValueSecret,
+        SealedTemplatePlaintext,
+        SealedWrongCluster,
+        SealedUnverified,
+        DotenvSecret,
+        TfvarsSecret,
+        NpmrcCredential,
+        PypircPassword,
+        NetrcPassword,
+        DockerConfigAuth,
+        GenericSecret,
+    ]
+};
+
 impl Rule {
     /// Every structural rule, then every token family.
     pub fn all() -> Vec<Rule> {
-        use Rule::*;
-        let mut all = vec![
-            SecretPlaintext,
-            KeyBackupPlaintext,
-            PrivateKey,
-            PrivateKeyBase64,
-            KubeconfigCredential,
-            KustomizeSecretLiteral,
-            KustomizeSecretEnv,
-            KustomizeSecretFile,
-            SealedValueMalformed,
-            SecretUnparsable,
-            HelmValueSecret,
-            SealedTemplatePlaintext,
-            SealedWrongCluster,
-            SealedUnverified,
-            DotenvSecret,
-            TfvarsSecret,
-            NpmrcCredential,
-            PypircPassword,
-            NetrcPassword,
-            DockerConfigAuth,
-            GenericSecret,
-        ];
-        debug_assert_eq!(all.len(), TABLE.len());
-        all.extend((0..tokens::FAMILIES.len()).filter_map(|i| u8::try_from(i).ok().map(Token)));
+        let mut all = STRUCTURAL.to_vec();
+        all.extend(
+            (0..tokens::FAMILIES.len()).filter_map(|i| u8::try_from(i).ok().map(Rule::Token)),
+        );
         all
     }
 
+    /// The row of [`TABLE`] (structural rules), `None` for a token family.
     fn index(self) -> Option<usize> {
-        use Rule::*;
-        Some(match self {
-            SecretPlaintext => 0,
-            KeyBackupPlaintext => 1,
-            PrivateKey => 2,
-            PrivateKeyBase64 => 3,
-            KubeconfigCredential => 4,
-            KustomizeSecretLiteral => 5,
-            KustomizeSecretEnv => 6,
-            KustomizeSecretFile => 7,
-            SealedValueMalformed => 8,
-            SecretUnparsable => 9,
-            HelmValueSecret => 10,
-            SealedTemplatePlaintext => 11,
-            SealedWrongCluster => 12,
-            SealedUnverified => 13,
-            DotenvSecret => 14,
-            TfvarsSecret => 15,
-            NpmrcCredential => 16,
-            PypircPassword => 17,
-            NetrcPassword => 18,
-            DockerConfigAuth => 19,
-            GenericSecret => 20,
-            Token(_) => return None,
-        })
+        STRUCTURAL.iter().position(|r| *r == self)
     }
 
     fn family(self) -> Option<&'static tokens::Family> {

@@ -482,6 +482,22 @@ fn this_repository_scans_clean_with_its_own_sealer_yaml() {
     assert!(out.status.success(), "{}", text(&out));
 }
 
+/// A clone of this repository's HEAD in a temporary folder (kept alive by the first
+/// value): what `pre-commit try-repo` installs hooks from, at a stable revision.
+#[cfg(feature = "cluster")]
+fn clone_of_head() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp");
+    let clone = Command::new("git")
+        .args(["clone", "-q", "--no-hardlinks"])
+        .arg(repo_root())
+        .arg(dir.path().join("sealer"))
+        .output()
+        .expect("git clone");
+    assert!(clone.status.success(), "{}", text(&clone));
+    let path = dir.path().join("sealer");
+    (dir, path)
+}
+
 /// The pre-commit framework, for real: `pre-commit try-repo` installs this repository's
 /// `seal-scan` hook (`language: rust`: cargo install at the root) and runs it. It needs
 /// the `pre-commit` peer tool, hence the `cluster` feature (see tests/Cargo.toml).
@@ -497,15 +513,7 @@ fn pre_commit_try_repo_blocks_a_plaintext_secret_and_passes_a_sealed_secret() {
                 .join(".cache/sealer-pre-commit")
         });
     let target = home.join("cargo-target");
-    let hook_repo = tempfile::tempdir().expect("temp");
-    let clone = Command::new("git")
-        .args(["clone", "-q", "--no-hardlinks"])
-        .arg(repo_root())
-        .arg(hook_repo.path().join("sealer"))
-        .output()
-        .expect("git clone");
-    assert!(clone.status.success(), "{}", text(&clone));
-    let hook_repo = hook_repo.path().join("sealer");
+    let (_clone_dir, hook_repo) = clone_of_head();
     let r = Repo::new();
     let run = |args: &[&str]| -> Output {
         let mut c = r.cmd(&pre_commit, &["try-repo"]);

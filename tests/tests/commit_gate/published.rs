@@ -64,15 +64,7 @@ fn scan_help_names_strict_baseline_commits_and_the_exit_codes() {
 fn pre_commit_try_repo_runs_seal_scan_system_with_the_seal_on_path() {
     let pre_commit = sealer_tests::peers::peer("SEALER_PEER_PRE_COMMIT");
     let home = tempfile::tempdir().expect("temp");
-    let hook_repo = tempfile::tempdir().expect("temp");
-    let clone = Command::new("git")
-        .args(["clone", "-q", "--no-hardlinks"])
-        .arg(repo_root())
-        .arg(hook_repo.path().join("sealer"))
-        .output()
-        .expect("git clone");
-    assert!(clone.status.success(), "{}", text(&clone));
-    let hook_repo = hook_repo.path().join("sealer");
+    let (_clone_dir, hook_repo) = clone_of_head();
     // PATH gets a folder holding only `seal`: the binary under test.
     let bin = tempfile::tempdir().expect("temp");
     std::os::unix::fs::symlink(seal_bin(), bin.path().join("seal")).expect("symlink");
