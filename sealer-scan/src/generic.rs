@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use crate::chunk::{has_allow_comment, is_placeholder};
 use crate::finding::{Raw, Rule, Sink};
@@ -41,6 +41,7 @@ pub(crate) const WORDS: &[&str] = &[
 static FINDER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(WORDS)
         .ok()
 });

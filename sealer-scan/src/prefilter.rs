@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use crate::files::Kind;
 use crate::{generic, pem, tokens};
@@ -45,8 +45,11 @@ const MANIFEST_WORDS: &[&str] = &[
 ];
 
 fn build(words: &[&str]) -> Option<AhoCorasick> {
+    // A DFA: about twice the speed of the default NFA on these few dozen words, for a
+    // few hundred KiB of tables built once.
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(words)
         .ok()
 }

@@ -22,9 +22,12 @@ pub(super) fn git_err(what: &str) -> impl Fn(git2::Error) -> CliError + '_ {
 /// Reads at most `MAX_SCAN_BYTES` (+1, to know it was cut) of a file.
 fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
-    file.take(scan::MAX_SCAN_BYTES as u64 + 1)
-        .read_to_end(&mut buf)?;
+    let cap = scan::MAX_SCAN_BYTES as u64 + 1;
+    // Sized from the file's length: one read, no regrowth (the length is a hint; the
+    // read is still bounded by `take`).
+    let hint = file.metadata().map_or(0, |m| m.len().min(cap));
+    let mut buf = Vec::with_capacity(usize::try_from(hint).unwrap_or(0) + 1);
+    file.take(cap).read_to_end(&mut buf)?;
     Ok(buf)
 }
 
