@@ -1,0 +1,253 @@
+//! The secret-name and real-value heuristics, table-driven.
+
+use super::*;
+
+#[test]
+fn key_names() {
+    let yes = [
+        "password",
+        "PASSWORD",
+        "db_password",
+        "dbPassword",
+        "userPassword",
+        "ROOT_PASSWORD",
+        "passwd",
+        "pwd",
+        "DB_PASS",
+        "secret",
+        "clientSecret",
+        "client_secret",
+        "token",
+        "authToken",
+        "GITHUB_TOKEN",
+        "apiKey",
+        "api_key",
+        "api-key",
+        "APIKey",
+        "apikey",
+        "accessKey",
+        "access_key",
+        "privateKey",
+        "PRIVATE_KEY",
+        "credentials",
+        "creds",
+        "auth",
+        "basicAuth",
+        "webhook",
+        "webhookUrl",
+        "slack_webhook_url",
+        "connectionString",
+        "connection_string",
+        "dsn",
+        "SENTRY_DSN",
+        "passphrase",
+        "secretKey",
+        "signingKey",
+        "encryptionKey",
+        "masterKey",
+        "sessionKey",
+        "bearer",
+        "bearerToken",
+        "cookieSecret",
+        "jwtSecret",
+        "SECRET_KEY_BASE",
+        "passwordHash",
+        "tls.key",
+        "oauthToken",
+        "AWS_SECRET_ACCESS_KEY",
+        "secrets",
+        "jwt",
+    ];
+    let no = [
+        "existingSecret",
+        "secretName",
+        "secretRef",
+        "secretKeyRef",
+        "passwordKey",
+        "userPasswordKey",
+        "existingSecretPasswordKey",
+        "tokenFile",
+        "passwordFile",
+        "POSTGRES_PASSWORD_FILE",
+        "adminPasswordPath",
+        "tokenRef",
+        "keyName",
+        "authEnabled",
+        "passwordLength",
+        "tokenTtl",
+        "tokenExpiry",
+        "cacheSize",
+        "user",
+        "username",
+        "passwordPolicy",
+        "tokenUrl",
+        "authUrl",
+        "authEndpoint",
+        "secretsManager",
+        "author",
+        "authority",
+        "oauth2Provider",
+        "name",
+        "host",
+        "port",
+        "key",
+        "sortKey",
+        "AWS_ACCESS_KEY_ID",
+        "accessKeyId",
+        "clientId",
+        "tls.crt",
+        "passThrough",
+        "bypass",
+        "ConnectionStrings",
+        "tokenizer",
+        "authType",
+        "webhookEnabled",
+        "secretNamespace",
+        "",
+    ];
+    for k in yes {
+        assert!(key_says_secret(k), "{k} should be a secret name");
+    }
+    for k in no {
+        assert!(!key_says_secret(k), "{k} should not be a secret name");
+    }
+}
+
+#[test]
+fn values() {
+    let sealed = format!("AgB{}", "q83kLm0pZx".repeat(35));
+    let ok = [
+        "admin",
+        "hunter2",
+        "passw0rd",
+        "S3cr3t!x",
+        "correct horse battery staple",
+        "p@ss.w0rd",
+        "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5",
+        "0x4c0883a69102937d6231471b5dbb6204fe512961708279f6fa7dfa1e1d1a0c0a",
+        "postgres://app:Xk29fLq7@db.internal:5432/app",
+        "https://x.io/cb?token=9f8e7d6c5b4a39281706",
+        "https://hooks.slack.com/services/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",
+        "letmein1",
+        "'quoted-Pw9'",
+        "tr0ub4dor&3",
+    ];
+    let err = [
+        // A value that names itself (`mysecretpw`, `supersecret`, `newUserPassword123`)
+        // is what docs and chart defaults write.
+        "mysecretpw",
+        "supersecret",
+        // A documentation key cut short: not a key (the PEM rule decodes bodies).
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEow...\n-----END RSA PRIVATE KEY-----",
+        "",
+        "   ",
+        "changeme",
+        "CHANGEME",
+        "change-me",
+        "change_me",
+        "<your token>",
+        "<password>",
+        "${DB_PASSWORD}",
+        "$(cat /run/secrets/pw)",
+        "{{ .Values.password }}",
+        "prefix-{{ .Values.x }}",
+        "%(password)s",
+        "REPLACE_ME",
+        "replace-with-your-password",
+        "xxx",
+        "XXXX",
+        "****",
+        "...",
+        "\"...\"",
+        "example-password",
+        "AKIAIOSFODNN7EXAMPLE",
+        "dummy",
+        "sample-token",
+        "placeholder",
+        "your-password",
+        "your_api_key",
+        "secret",
+        "password",
+        "token",
+        "none",
+        "null",
+        "nil",
+        "todo",
+        "tbd",
+        "fixme",
+        "redacted",
+        "hidden",
+        "test",
+        "foo",
+        "bar",
+        "baz",
+        "aaaaaaaa",
+        "123456",
+        "abcdef",
+        "vault:secret/data/db#password",
+        "ref+vault://secret/db#/password",
+        "secretKeyRef",
+        "sm://prod/db",
+        "awssm://db",
+        "gcpsm://p/s",
+        "azkv://vault/name",
+        "op://vault/item/password",
+        "env:DB_PASSWORD",
+        "file:/run/secrets/db",
+        "@/etc/secret",
+        "/run/secrets/db_password",
+        "/etc/ssl/private/key.pem",
+        "ENC[AES256_GCM,data:Tr7o=,iv:1=,tag:2=,type:str]",
+        sealed.as_str(),
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "8080",
+        "3.14",
+        "-1",
+        "30s",
+        "10Gi",
+        "1.2.3",
+        "https://api.github.com/v3",
+        "https://user@host.io/x",
+        "ops@company.io",
+        "db.default.svc.cluster.local",
+        "redis:6379",
+        "10.0.0.12",
+        "10.0.0.12:5432",
+        "$DB_PASSWORD",
+        "%DB_PASSWORD%",
+        "arn:aws:secretsmanager:eu-west-1:1:secret:db",
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5 me@host",
+        "qwerty",
+    ];
+    for v in ok {
+        assert!(
+            value_looks_real(v).is_ok(),
+            "{v:?} should look real: {:?}",
+            value_looks_real(v)
+        );
+    }
+    for v in err {
+        assert!(
+            value_looks_real(v).is_err(),
+            "{v:?} should not look real: {:?}",
+            value_looks_real(v)
+        );
+    }
+    assert_eq!(
+        value_looks_real("postgres://a:Xk29fLq7@db/x").as_deref(),
+        Ok("a URL with a password")
+    );
+    let why = value_looks_real("hunter2").unwrap();
+    assert!(!why.contains("hunt") && why.contains('7'), "{why}");
+    assert!(
+        value_looks_real("Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5")
+            .unwrap()
+            .starts_with("looks random")
+    );
+}
