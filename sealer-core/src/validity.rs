@@ -96,19 +96,18 @@ pub fn shown_key(key: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// A key, name or namespace as a message shows it: control characters escaped, and cut
-/// after 20 characters of what is shown (such a text can be long, or pasted content; the
-/// rule and the position are what matter).
+/// after 20 bytes of what is shown (such a text can be long, or pasted content; the rule
+/// and the position are what matter). Bytes, not characters: 20 wide characters would
+/// repeat up to 80 bytes of the input.
 pub fn shown(text: &str) -> String {
     const SHOWN: usize = 20;
     let mut out = String::new();
-    let mut used = 0;
     for c in text.chars() {
         let escaped = c.escape_debug().to_string();
-        if used + escaped.chars().count() > SHOWN {
+        if out.len() + escaped.len() > SHOWN {
             out.push('…');
             return out;
         }
-        used += escaped.chars().count();
         out.push_str(&escaped);
     }
     out
@@ -117,6 +116,18 @@ pub fn shown(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shown_text_of_wide_characters_is_cut_by_bytes_too() {
+        // Found by fuzz/fuzz_targets/cert_key.rs: 20 characters of Hebrew and Armenian
+        // letters are 30 bytes, and the message repeated that much of its input.
+        let name = format!("sealed&0**`{}e5e}}}}", "ԽמՄݞ".repeat(4));
+        let s = shown(&name);
+        let kept = s.trim_end_matches('…');
+        assert!(kept.len() <= 20, "{} bytes shown: {s}", kept.len());
+        assert!(s.ends_with('…'));
+        assert_eq!(shown("tls.crt"), "tls.crt");
+    }
 
     #[test]
     fn the_key_rule_follows_kubernetes() {
